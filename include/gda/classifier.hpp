@@ -1,0 +1,316 @@
+/// \file
+/// The estimator: GaussianClassifier<Scalar, Kind> and the names users know it by.
+#pragma once
+
+#include "covariance.hpp"
+#include "detail/diagonal_model.hpp"
+#include "detail/kernels.hpp"
+#include "detail/labels.hpp"
+#include "errors.hpp"
+#include "options.hpp"
+#include "statistics.hpp"
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace gda {
+
+/// Gaussian generative classifier: P(y = k) = alpha_k, x | y = k ~ Normal(mu_k, Sigma_k), with the covariance
+/// structure chosen by Kind (SharedDiagonal, PerClassDiagonal). See MODEL.md for every formula.
+///
+/// Rows of X are samples and columns features, in any storage order; X is read in place, never copied.
+/// Labels are integers of any values; classes() holds them sorted, and every matrix with a class axis follows
+/// that order. Every method that changes the estimator either succeeds or throws and leaves it as it was.
+/// Const methods may be called from several threads at once.
+///
+/// \code
+///   gda::GaussianNB<> model;                  // or gda::SharedVarianceNB<>, gda::GaussianNB<float>, ...
+///   model.fit(X, y);                          // X: n x D (Eigen matrix, Map or block), y: n integer labels
+///   Eigen::MatrixXd p = model.predict_proba(X_new);   // n_new x K, rows sum to 1
+///   Eigen::VectorXi labels = model.predict(X_new);
+/// \endcode
+template <typename Scalar_, typename Kind_>
+class GaussianClassifier {
+  static_assert(std::is_same_v<Scalar_, float> || std::is_same_v<Scalar_, double>,
+                "gda::GaussianClassifier: Scalar must be float or double");
+  static_assert(detail::is_covariance_kind<Kind_>,
+                "gda::GaussianClassifier: Kind must be gda::SharedDiagonal or gda::PerClassDiagonal");
+
+ public:
+  using Scalar = Scalar_;
+  using Kind = Kind_;
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+  using Statistics = DiagonalStatistics;
+
+ private:
+  using Model = detail::DiagonalModel<Scalar, Kind>;
+  using Output = detail::Output;
+
+ public:
+  /// Variances as variances() returns them: length D (shared kinds) or K x D (per-class kinds).
+  using Variances = typename Model::Variances;
+
+  /// An unfitted estimator. Throws InvalidArgument if the options are out of range (Options::check).
+  explicit GaussianClassifier(Options options = {}) : options_(std::move(options)) { options_.check(); }
+
+  // ---------------------------------------------------------------------------------------------- fitting
+
+  /// Fits on X (n x D) and integer labels y (length n), replacing any earlier fit. Returns *this.
+  /// The classes are the distinct labels of y. Throws InvalidArgument for empty X, mismatched lengths, a
+  /// non-finite X (naming row and column), fixed priors of the wrong length, or data with no spread at all.
+  template <typename DX, typename DY>
+  GaussianClassifier& fit(const Eigen::MatrixBase<DX>& X, const Eigen::MatrixBase<DY>& y) {
+    return fit_impl(X, y, static_cast<const detail::VectorRef<Scalar>*>(nullptr), "fit");
+  }
+
+  /// Fits with sample weights w (length n, finite, >= 0, not all zero): a weight of 2 counts as a duplicated row.
+  template <typename DX, typename DY, typename DW>
+  GaussianClassifier& fit(const Eigen::MatrixBase<DX>& X, const Eigen::MatrixBase<DY>& y,
+                          const Eigen::MatrixBase<DW>& w) {
+    static_assert(std::is_same_v<typename DW::Scalar, Scalar>, "gda::GaussianClassifier::fit: w must have the "
+                                                               "estimator's Scalar type");
+    const detail::VectorRef<Scalar> wr(w.derived());
+    return fit_impl(X, y, &wr, "fit");
+  }
+
+  // ------------------------------------------------------------------------------------------ prediction
+
+  /// Most probable class of each row of X, as the original labels (ties go to the smaller label).
+  template <typename DX>
+  Eigen::VectorXi predict(const Eigen::MatrixBase<DX>& X) const {
+    Eigen::VectorXi out(X.rows());
+    predict(X, out);
+    return out;
+  }
+
+  /// predict() into a caller's integer vector of length n; allocates nothing proportional to n.
+  template <typename DX, typename DO>
+  void predict(const Eigen::MatrixBase<DX>& X, const Eigen::MatrixBase<DO>& out) const {
+    static_assert(std::is_same_v<typename DO::Scalar, int>, "gda::GaussianClassifier::predict: out must hold int");
+    run<Output::label>(X, out, "predict");
+  }
+
+  /// P(y = c_k | x) for each row of X: an n x K matrix whose rows sum to 1, columns in classes() order.
+  template <typename DX>
+  Matrix predict_proba(const Eigen::MatrixBase<DX>& X) const {
+    Matrix out(X.rows(), n_classes_or_zero());
+    predict_proba(X, out);
+    return out;
+  }
+
+  /// predict_proba() into a caller's n x K matrix (any storage order); allocates nothing proportional to n.
+  template <typename DX, typename DO>
+  void predict_proba(const Eigen::MatrixBase<DX>& X, const Eigen::MatrixBase<DO>& out) const {
+    run<Output::proba>(X, out, "predict_proba");
+  }
+
+  /// log P(y = c_k | x) = J_k(x) - logsumexp_k' J_k'(x), finite for any finite x (n x K).
+  template <typename DX>
+  Matrix predict_log_proba(const Eigen::MatrixBase<DX>& X) const {
+    Matrix out(X.rows(), n_classes_or_zero());
+    predict_log_proba(X, out);
+    return out;
+  }
+
+  /// predict_log_proba() into a caller's n x K matrix.
+  template <typename DX, typename DO>
+  void predict_log_proba(const Eigen::MatrixBase<DX>& X, const Eigen::MatrixBase<DO>& out) const {
+    run<Output::log_proba>(X, out, "predict_log_proba");
+  }
+
+  /// J_k(x) = log alpha_k + log N(x; mu_k, Sigma_k), every term kept (n x K).
+  template <typename DX>
+  Matrix predict_joint_log_proba(const Eigen::MatrixBase<DX>& X) const {
+    Matrix out(X.rows(), n_classes_or_zero());
+    predict_joint_log_proba(X, out);
+    return out;
+  }
+
+  /// predict_joint_log_proba() into a caller's n x K matrix.
+  template <typename DX, typename DO>
+  void predict_joint_log_proba(const Eigen::MatrixBase<DX>& X, const Eigen::MatrixBase<DO>& out) const {
+    run<Output::joint>(X, out, "predict_joint_log_proba");
+  }
+
+  /// Fraction of rows whose predicted label equals y.
+  template <typename DX, typename DY>
+  double score(const Eigen::MatrixBase<DX>& X, const Eigen::MatrixBase<DY>& y) const {
+    const Eigen::VectorXi pred = predict(X);
+    const detail::LabelRef<typename DY::Scalar> yr = label_view(y, X.rows(), "score");
+    Eigen::Index hits = 0;
+    for (Eigen::Index i = 0; i < yr.size(); ++i) hits += (detail::label_at(yr, i, "score") == pred[i]);
+    return static_cast<double>(hits) / static_cast<double>(yr.size());
+  }
+
+  // -------------------------------------------------------------------------------------------- state
+
+  /// True once a fit succeeded and the model can predict.
+  bool is_fitted() const { return classes_.size() > 0 && model_.problem.empty(); }
+  /// The options given at construction.
+  const Options& options() const { return options_; }
+  /// The class labels, sorted ascending (length K).
+  const Eigen::VectorXi& classes() const { return fitted("classes"), classes_; }
+  /// Number of features D seen in fit.
+  Eigen::Index n_features() const { return fitted("n_features"), stats_.n_features(); }
+  /// W_k, the summed sample weight of each class (the number of samples when unweighted).
+  const Eigen::VectorXd& class_count() const { return fitted("class_count"), stats_.weights(); }
+  /// alpha_k: W_k / W, or the fixed priors of the options.
+  const Vector& priors() const { return usable("priors"), model_.priors; }
+  /// mu_k, the weighted class means (K x D).
+  const Matrix& means() const { return usable("means"), model_.means; }
+  /// sigma^2 with the smoothing epsilon added: length D for shared kinds, K x D for per-class kinds.
+  const Variances& variances() const { return usable("variances"), model_.variances; }
+  /// The smoothing added to every variance: var_smoothing * max_j Var(x_j) over all samples seen.
+  Scalar epsilon() const { return usable("epsilon"), model_.epsilon; }
+  /// The sufficient statistics every parameter derives from (double precision).
+  const Statistics& statistics() const { return fitted("statistics"), stats_; }
+
+ private:
+  template <typename DX>
+  static detail::MatrixRefOf<DX> matrix_view(const Eigen::MatrixBase<DX>& X) {
+    static_assert(std::is_same_v<typename DX::Scalar, Scalar>,
+                  "gda::GaussianClassifier: X must have the estimator's Scalar type (float or double)");
+    return detail::MatrixRefOf<DX>(X.derived());
+  }
+
+  template <typename DY>
+  static detail::LabelRef<typename DY::Scalar> label_view(const Eigen::MatrixBase<DY>& y, Eigen::Index n,
+                                                            const char* fn) {
+    static_assert(std::is_integral_v<typename DY::Scalar>, "gda::GaussianClassifier: y must hold integer labels");
+    if (y.rows() != 1 && y.cols() != 1)
+      throw InvalidArgument(std::string(fn) + ": y must be a vector, it is " + std::to_string(y.rows()) + " x " +
+                            std::to_string(y.cols()));
+    if (y.size() != n)
+      throw InvalidArgument(std::string(fn) + ": X has " + std::to_string(n) + " rows but y has " +
+                            std::to_string(y.size()) + " labels");
+    return detail::LabelRef<typename DY::Scalar>(y.derived());
+  }
+
+  template <typename XRef>
+  static void check_x(const XRef& X, const char* fn) {
+    if (X.rows() == 0 || X.cols() == 0)
+      throw InvalidArgument(std::string(fn) + ": X is empty (" + std::to_string(X.rows()) + " x " +
+                            std::to_string(X.cols()) + ")");
+  }
+
+  static void check_w(const detail::VectorRef<Scalar>* w, Eigen::Index n, const char* fn) {
+    if (w && w->size() != n)
+      throw InvalidArgument(std::string(fn) + ": X has " + std::to_string(n) + " rows but w has " +
+                            std::to_string(w->size()) + " weights");
+  }
+
+  void check_priors(Eigen::Index k_count, const char* fn) const {
+    if (options_.priors.size() && options_.priors.size() != k_count)
+      throw InvalidArgument(std::string(fn) + ": Options::priors has " + std::to_string(options_.priors.size()) +
+                            " entries but there are " + std::to_string(k_count) + " classes");
+  }
+
+  template <typename DX, typename DY>
+  GaussianClassifier& fit_impl(const Eigen::MatrixBase<DX>& X, const Eigen::MatrixBase<DY>& y,
+                               const detail::VectorRef<Scalar>* w, const char* fn) {
+    const auto xr = matrix_view(X);
+    check_x(xr, fn);
+    const auto yr = label_view(y, xr.rows(), fn);
+    check_w(w, xr.rows(), fn);
+    const std::vector<int> labels = detail::unique_labels(yr, fn);
+    Eigen::VectorXi classes = Eigen::Map<const Eigen::VectorXi>(labels.data(), static_cast<Eigen::Index>(labels.size()));
+    check_priors(classes.size(), fn);
+
+    Statistics st(classes.size(), xr.cols());
+    detail::FitScratch scratch;
+    detail::accumulate_diagonal(xr, yr, w, detail::LabelMap(classes), 0, xr.rows(), st, scratch, fn);
+    Model model = Model::build(st, options_, classes);
+    if (!model.problem.empty()) throw InvalidArgument(std::string(fn) + ": " + model.problem);
+    commit(classes, st, model);
+    return *this;
+  }
+
+  // Never throws: the strong guarantee rests on every check happening before this.
+  void commit(Eigen::VectorXi& classes, Statistics& st, Model& model) noexcept {
+    classes_.swap(classes);
+    stats_.swap(st);
+    std::swap(model_, model);
+  }
+
+  void fitted(const char* fn) const {
+    if (classes_.size() == 0)
+      throw NotFitted(std::string(fn) + ": the estimator is not fitted; call fit or partial_fit first");
+  }
+
+  void usable(const char* fn) const {
+    fitted(fn);
+    if (!model_.problem.empty()) throw NotFitted(std::string(fn) + ": the model cannot be used yet: " + model_.problem);
+  }
+
+  Eigen::Index n_classes_or_zero() const { return classes_.size(); }
+
+  template <Output mode, typename DX, typename DO>
+  void run(const Eigen::MatrixBase<DX>& X, const Eigen::MatrixBase<DO>& out_const, const char* fn) const {
+    usable(fn);
+    const auto xr = matrix_view(X);
+    check_x(xr, fn);
+    if (xr.cols() != stats_.n_features())
+      throw InvalidArgument(std::string(fn) + ": X has " + std::to_string(xr.cols()) +
+                            " columns, the model was fitted on " + std::to_string(stats_.n_features()));
+    auto& out = const_cast<Eigen::MatrixBase<DO>&>(out_const).derived();
+    const Eigen::Index n = xr.rows(), k_count = classes_.size();
+    const Eigen::Index want_cols = mode == Output::label ? 1 : k_count;
+    const bool shape_ok = mode == Output::label ? (out.size() == n && (out.rows() == 1 || out.cols() == 1))
+                                                : (out.rows() == n && out.cols() == want_cols);
+    if (!shape_ok)
+      throw InvalidArgument(std::string(fn) + ": out is " + std::to_string(out.rows()) + " x " +
+                            std::to_string(out.cols()) + ", expected " + std::to_string(n) + " x " +
+                            std::to_string(want_cols));
+
+    const Eigen::Index block = detail::block_rows(xr.cols() + k_count, sizeof(Scalar));
+    Matrix Xc, S;
+    for (Eigen::Index r0 = 0; r0 < n; r0 += block) {
+      const Eigen::Index nb = std::min(block, n - r0);
+      model_.scores(xr, r0, nb, mode == Output::joint, Xc, S);
+      for (Eigen::Index i = 0; i < nb; ++i) {
+        if (Model::row_ok(S, i))
+          write_row<mode>(S.row(i), out, r0 + i);
+        else
+          write_row<mode>(model_.scores_wide(xr, r0 + i, mode == Output::joint, fn), out, r0 + i);
+      }
+    }
+  }
+
+  template <Output mode, typename Row, typename Out>
+  void write_row(const Row& s, Out& out, Eigen::Index i) const {
+    if constexpr (mode == Output::label) {
+      Eigen::Index best;
+      s.maxCoeff(&best);
+      out(i) = classes_[best];
+    } else if constexpr (mode == Output::joint) {
+      out.row(i) = s.template cast<Scalar>();
+    } else {
+      const auto lse = detail::logsumexp(s);
+      if constexpr (mode == Output::log_proba)
+        out.row(i) = (s.array() - lse).template cast<Scalar>();
+      else
+        out.row(i) = (s.array() - lse).exp().template cast<Scalar>();
+    }
+  }
+
+  Options options_;
+  Eigen::VectorXi classes_;
+  Statistics stats_{0, 0};
+  Model model_;
+};
+
+/// Naive Bayes with one variance per feature shared by all classes (pooled within-class).
+template <typename Scalar = double>
+using SharedVarianceNB = GaussianClassifier<Scalar, SharedDiagonal>;
+
+/// Naive Bayes with per-class variances, as scikit-learn's GaussianNB.
+template <typename Scalar = double>
+using GaussianNB = GaussianClassifier<Scalar, PerClassDiagonal>;
+
+}  // namespace gda

@@ -1,0 +1,206 @@
+/// \file
+/// Parameters of the diagonal kinds, derived from their sufficient statistics, and their scoring as
+/// matrix products over blocks of rows.
+#pragma once
+
+#include "../covariance.hpp"
+#include "../errors.hpp"
+#include "../options.hpp"
+#include "../statistics.hpp"
+#include "kernels.hpp"
+
+#include <Eigen/Core>
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+namespace gda::detail {
+
+/// What a scoring pass writes.
+enum class Output { joint, log_proba, proba, label };
+
+inline constexpr double log_two_pi = 1.8378770664093454835606594728112;
+
+/// Fitted parameters of SharedDiagonal or PerClassDiagonal, and the terms that make scoring fast and exact.
+///
+/// Scores are computed on x' = x - c and mu'_k = mu_k - c, with c the overall mean, so features far from zero
+/// lose no digits. Shared variances: the x'^2 term and the log-determinant are common to every class, so the
+/// posterior needs only one product (MODEL.md, "Why prediction is a matrix product"):
+///   S_k(x) = x' . lin_k + b_k,  lin_k = mu'_k / sigma^2,  b_k = log alpha_k - 1/2 sum_j mu'_kj^2 / sigma_j^2,
+/// and J_k(x) = S_k(x) - 1/2 sum_j x'_j^2 / sigma_j^2 - 1/2 sum_j log(2 pi sigma_j^2) when J itself is asked for.
+/// Per-class variances: S_k(x) = J_k(x) = b_k - 1/2 sum_j (x'_j - mu'_kj)^2 / sigma_kj^2 with
+/// b_k = log alpha_k - 1/2 sum_j log(2 pi sigma_kj^2). The residual form, one pass over the cached block per class,
+/// replaces the expanded two-product form: expanding the square cancels catastrophically for a tight class far
+/// from c (a feature constant within a class has variance epsilon), which in float loses every digit.
+template <typename Scalar, typename Kind>
+struct DiagonalModel {
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+  using RowVector = Eigen::Matrix<Scalar, 1, Eigen::Dynamic>;
+  using Variances = std::conditional_t<Kind::shared, Vector, Matrix>;
+  using Wide = long double;
+
+  Vector priors;
+  Matrix means;
+  Variances variances;
+  Scalar epsilon = 0;
+
+  RowVector centre;           // c
+  Matrix centred_means;       // mu'_k, K x D
+  Matrix lin;                 // shared only: mu'_k / sigma^2, K x D
+  Matrix neg_half_precision;  // -1/2 / sigma^2: K x D (per class) or 1 x D (shared)
+  RowVector bias;             // b_k; -inf for a class that cannot be predicted
+  Scalar common = 0;          // shared: -1/2 sum_j log(2 pi sigma_j^2)
+  Eigen::Array<bool, Eigen::Dynamic, 1> alive;  // W_k > 0 and alpha_k > 0
+  std::string problem;  // why this model cannot score, if it cannot
+
+  /// Derives every parameter from the statistics (MODEL.md, estimates and smoothing). Never throws for data
+  /// reasons: what makes the model unusable is stated in `problem`.
+  static DiagonalModel build(const DiagonalStatistics& st, const Options& opt, const Eigen::VectorXi& classes) {
+    DiagonalModel m;
+    const Eigen::Index k_count = st.n_classes(), d = st.n_features();
+    const double w_all = st.total_weight();
+    if (!(w_all > 0)) {
+      m.problem = "the sample weights sum to zero";
+      return m;
+    }
+    const DiagonalStatistics all = st.pooled();
+    const Eigen::RowVectorXd var_all = all.m2().row(0) / w_all;
+    const double max_var = var_all.maxCoeff();
+    if (!(max_var > 0)) {
+      m.problem = "every feature of X is constant over all samples seen, so there is no spread to estimate "
+                  "variances from";
+      return m;
+    }
+    const double eps = opt.var_smoothing * max_var;
+    m.epsilon = static_cast<Scalar>(eps);
+    const Eigen::VectorXd priors = opt.priors.size() ? opt.priors : Eigen::VectorXd(st.weights() / w_all);
+    m.priors = priors.cast<Scalar>();
+    m.means = st.means().cast<Scalar>();
+    m.alive = (st.weights().array() > 0) && (priors.array() > 0);
+    if (!m.alive.any()) {
+      m.problem = "every class with samples has prior 0";
+      return m;
+    }
+
+    // Variances in double, then checked where the model will use them: in Scalar.
+    Eigen::MatrixXd var(Kind::shared ? 1 : k_count, d);
+    if constexpr (Kind::shared) {
+      var.row(0) = st.m2().colwise().sum() / w_all;  // pooled within-class: sum_k M2_k / W
+    } else {
+      for (Eigen::Index k = 0; k < k_count; ++k)
+        var.row(k) = st.weights()[k] > 0 ? Eigen::RowVectorXd(st.m2().row(k) / st.weights()[k])
+                                         : Eigen::RowVectorXd::Zero(d);
+    }
+    var.array() += eps;
+    for (Eigen::Index r = 0; r < var.rows(); ++r) {
+      if (!Kind::shared && !m.alive[r]) continue;
+      for (Eigen::Index j = 0; j < d; ++j) {
+        const Scalar v = static_cast<Scalar>(var(r, j));
+        if (std::isfinite(v) && v >= std::numeric_limits<Scalar>::min()) continue;
+        const std::string where = "feature " + std::to_string(j) +
+                                  (Kind::shared ? std::string() : " of class " + std::to_string(classes[r]));
+        m.problem = std::isfinite(v) ? "the variance of " + where +
+                                           " is zero (or below the scalar's range); set var_smoothing > 0"
+                                     : "the variance of " + where + " overflows the scalar type";
+        return m;
+      }
+    }
+    if constexpr (Kind::shared)
+      m.variances = var.row(0).transpose().cast<Scalar>();
+    else
+      m.variances = var.cast<Scalar>();
+
+    // Scoring terms, computed in double from the centred means mu'_k = mu_k - c.
+    const Eigen::RowVectorXd c = all.means().row(0);
+    const Eigen::MatrixXd mu = st.means().rowwise() - c;
+    const Eigen::ArrayXXd inv = var.array().inverse();
+    Eigen::RowVectorXd bias = priors.array().log().transpose();
+    if constexpr (Kind::shared) {
+      const Eigen::MatrixXd lin = (mu.array().rowwise() * inv.row(0)).matrix();  // mu'_k / sigma^2
+      bias -= 0.5 * (lin.array() * mu.array()).rowwise().sum().matrix().transpose();
+      m.lin = lin.cast<Scalar>();
+      m.common = static_cast<Scalar>(-0.5 * (d * log_two_pi + var.array().log().sum()));
+    } else {
+      bias -= 0.5 * (d * log_two_pi + var.array().log().rowwise().sum()).matrix().transpose();
+    }
+    m.centre = c.cast<Scalar>();
+    m.centred_means = mu.cast<Scalar>();
+    m.neg_half_precision = (-0.5 * inv).matrix().cast<Scalar>();
+    // A class that cannot be predicted scores -inf; zeroed terms keep 0 * inf from making that a NaN.
+    for (Eigen::Index k = 0; k < k_count; ++k) {
+      if (m.alive[k]) continue;
+      bias[k] = -std::numeric_limits<double>::infinity();
+      m.centred_means.row(k).setZero();
+      if constexpr (Kind::shared)
+        m.lin.row(k).setZero();
+      else
+        m.neg_half_precision.row(k).setZero();
+    }
+    m.bias = bias.cast<Scalar>();
+    for (Eigen::Index k = 0; k < k_count; ++k)
+      if (m.alive[k] && (!m.centred_means.row(k).allFinite() || !std::isfinite(m.bias[k]) ||
+                         (Kind::shared && !m.lin.row(k).allFinite()))) {
+        m.problem = "the parameters of class " + std::to_string(classes[k]) + " overflow the scalar type";
+        return m;
+      }
+    return m;
+  }
+
+  /// The scores of one row in long double, straight from the parameters: the fallback for rows whose fast
+  /// form overflowed. J_k(x) when `joint`; otherwise, with shared variances, J_k(x) less the x'^2 term common
+  /// to all classes, which at such magnitudes would swamp the class differences. Throws NonFiniteValue if the
+  /// row itself is not finite.
+  template <typename XRef>
+  Eigen::Matrix<Wide, 1, Eigen::Dynamic> scores_wide(const XRef& X, Eigen::Index i, bool joint, const char* fn) const {
+    check_row_finite(X, i, fn);
+    const Eigen::Index k_count = means.rows();
+    const Wide pi = 3.14159265358979323846264338327950288L;
+    Eigen::Matrix<Wide, 1, Eigen::Dynamic> s(k_count);
+    for (Eigen::Index k = 0; k < k_count; ++k) {
+      if (!alive[k]) {
+        s[k] = -std::numeric_limits<Wide>::infinity();
+        continue;
+      }
+      Wide acc = std::log(static_cast<Wide>(priors[k]));
+      for (Eigen::Index f = 0; f < X.cols(); ++f) {
+        const Wide v = Kind::shared ? Wide(variances(f)) : Wide(variances(k, f));
+        const Wide xc = Wide(X(i, f)) - Wide(centre[f]), mu = Wide(centred_means(k, f));
+        if (Kind::shared && !joint)
+          acc += (xc - Wide(0.5) * mu) * mu / v;  // -1/2 (x' - mu')^2 / v + 1/2 x'^2 / v
+        else
+          acc -= Wide(0.5) * (std::log(2 * pi * v) + (xc - mu) * (xc - mu) / v);
+      }
+      s[k] = acc;
+    }
+    return s;
+  }
+
+  /// Scores rows [r0, r0 + nb) of X into S (nb x K): J_k(x) when `joint`, otherwise J_k(x) up to a term common
+  /// to all classes. Xc is scratch. Rows that overflowed are left for the caller to redo through scores_wide.
+  template <typename XRef>
+  void scores(const XRef& X, Eigen::Index r0, Eigen::Index nb, bool joint, Matrix& Xc, Matrix& S) const {
+    Xc.noalias() = X.middleRows(r0, nb).rowwise() - centre;
+    if constexpr (Kind::shared) {
+      S.noalias() = Xc * lin.transpose();
+      if (joint) {
+        const Vector quad = Xc.cwiseAbs2() * neg_half_precision.row(0).transpose();
+        S.colwise() += (quad.array() + common).matrix();
+      }
+    } else {
+      S.resize(nb, centred_means.rows());
+      for (Eigen::Index k = 0; k < centred_means.rows(); ++k)
+        S.col(k).noalias() = (Xc.rowwise() - centred_means.row(k)).cwiseAbs2() * neg_half_precision.row(k).transpose();
+    }
+    S.rowwise() += bias;
+  }
+
+  /// True when row i of S is usable: no NaN, and the best class finite.
+  static bool row_ok(const Matrix& S, Eigen::Index i) {
+    const auto r = S.row(i).array();
+    return !r.isNaN().any() && std::isfinite(r.maxCoeff());
+  }
+};
+
+}  // namespace gda::detail

@@ -1,0 +1,82 @@
+/// \file
+/// Integer labels: validation, the sorted set of classes, and label -> class-index lookup.
+#pragma once
+
+#include "../errors.hpp"
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace gda::detail {
+
+/// A view of any integer vector expression; plain vectors, Maps and blocks are not copied.
+template <typename Label>
+using LabelRef = Eigen::Ref<const Eigen::Matrix<Label, Eigen::Dynamic, 1>, 0, Eigen::InnerStride<>>;
+
+/// The label at row i as an int; throws if it does not fit (labels are returned as Eigen::VectorXi).
+template <typename Label>
+int label_at(const LabelRef<Label>& y, Eigen::Index i, const char* fn, const char* arg = "y") {
+  const Label v = y[i];
+  if constexpr (std::numeric_limits<Label>::digits > std::numeric_limits<int>::digits ||
+                !std::numeric_limits<Label>::is_signed) {
+    if (v > static_cast<Label>(std::numeric_limits<int>::max()) ||
+        (std::numeric_limits<Label>::is_signed && v < static_cast<Label>(std::numeric_limits<int>::min())))
+      throw InvalidArgument(std::string(fn) + ": " + arg + "[" + std::to_string(i) + "] = " + std::to_string(v) +
+                            " does not fit in int");
+  }
+  return static_cast<int>(v);
+}
+
+/// The distinct labels of y, sorted ascending. O(n log K) time and O(K) memory: y is never copied.
+template <typename Label>
+std::vector<int> unique_labels(const LabelRef<Label>& y, const char* fn, const char* arg = "y") {
+  std::vector<int> seen;
+  int last = 0;
+  bool have_last = false;
+  for (Eigen::Index i = 0; i < y.size(); ++i) {
+    const int v = label_at(y, i, fn, arg);
+    if (have_last && v == last) continue;  // runs of one label are the common case
+    const auto it = std::lower_bound(seen.begin(), seen.end(), v);
+    if (it == seen.end() || *it != v) seen.insert(it, v);
+    last = v;
+    have_last = true;
+  }
+  return seen;
+}
+
+/// Maps a label to its class index (position in the sorted classes), or -1 when it is not a class.
+/// A dense table serves labels spanning a small range; binary search serves the rest.
+class LabelMap {
+ public:
+  explicit LabelMap(const Eigen::VectorXi& classes) : classes_(classes.data(), classes.data() + classes.size()) {
+    if (classes_.empty()) return;
+    lo_ = classes_.front();
+    const long long span = static_cast<long long>(classes_.back()) - lo_ + 1;
+    if (span <= 4 * static_cast<long long>(classes_.size()) + 1024) {
+      table_.assign(static_cast<std::size_t>(span), -1);
+      for (std::size_t k = 0; k < classes_.size(); ++k)
+        table_[static_cast<std::size_t>(static_cast<long long>(classes_[k]) - lo_)] = static_cast<int>(k);
+    }
+  }
+
+  int operator()(int label) const {
+    if (!table_.empty()) {
+      const long long off = static_cast<long long>(label) - lo_;
+      return (off < 0 || off >= static_cast<long long>(table_.size())) ? -1 : table_[static_cast<std::size_t>(off)];
+    }
+    const auto it = std::lower_bound(classes_.begin(), classes_.end(), label);
+    return (it == classes_.end() || *it != label) ? -1 : static_cast<int>(it - classes_.begin());
+  }
+
+ private:
+  std::vector<int> classes_;
+  std::vector<int> table_;
+  int lo_ = 0;
+};
+
+}  // namespace gda::detail

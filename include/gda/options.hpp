@@ -1,0 +1,41 @@
+/// \file
+/// Hyper-parameters of the estimators, given at construction.
+#pragma once
+
+#include "errors.hpp"
+
+#include <Eigen/Core>
+
+#include <cmath>
+#include <string>
+
+namespace gda {
+
+/// Hyper-parameters of a gda estimator. The defaults reproduce scikit-learn's GaussianNB.
+struct Options {
+  /// Fraction of the largest feature variance added to every diagonal variance (epsilon of the model):
+  /// epsilon = var_smoothing * max_j Var(x_j), weighted, over all samples seen. Finite, >= 0.
+  double var_smoothing = 1e-9;
+
+  /// Fixed class priors in the order of the sorted classes; empty (the default) estimates them as W_k / W.
+  /// Entries must be finite, >= 0 and sum to 1 (within 1e-5, as scikit-learn's np.isclose).
+  Eigen::VectorXd priors;
+
+  /// Throws InvalidArgument naming the first option out of range.
+  void check() const {
+    if (!std::isfinite(var_smoothing) || var_smoothing < 0)
+      throw InvalidArgument("Options: var_smoothing must be finite and >= 0, got " + std::to_string(var_smoothing));
+    if (priors.size() == 0) return;
+    double sum = 0;
+    for (Eigen::Index k = 0; k < priors.size(); ++k) {
+      if (!std::isfinite(priors[k]) || priors[k] < 0)
+        throw InvalidArgument("Options: priors[" + std::to_string(k) + "] must be finite and >= 0, got " +
+                              std::to_string(priors[k]));
+      sum += priors[k];
+    }
+    if (std::abs(sum - 1.0) > 1e-5 + 1e-8)
+      throw InvalidArgument("Options: priors must sum to 1, they sum to " + std::to_string(sum));
+  }
+};
+
+}  // namespace gda
