@@ -3,11 +3,9 @@
 //   quickstart [path/to/iris.csv]
 //
 // The CSV has a header line, four numeric feature columns and the integer class in the last column.
-#include <gda/gda.hpp>
-
 #include <Eigen/Core>
-
 #include <fstream>
+#include <gda/gda.hpp>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -63,16 +61,18 @@ void report(const char* title, Model& model, const Dataset& data) {
   std::cout << "== " << title << " ==\n"
             << "training accuracy: " << model.score(data.X, data.y) << "\n"
             << "classes: " << model.classes().transpose() << "\n"
-            << "priors:\n" << model.priors().transpose().format(fmt) << "\n"
-            << "means (class x feature):\n" << model.means().format(fmt) << "\n"
+            << "priors:\n"
+            << model.priors().transpose().format(fmt) << "\n"
+            << "means (class x feature):\n"
+            << model.means().format(fmt) << "\n"
             << "variances" << (Model::Kind::shared ? " (one per feature)" : " (class x feature)") << ":\n"
             << variances_as_rows(model).format(fmt) << "\n"
             << "epsilon: " << model.epsilon() << "\n";
   const Eigen::Index rows[] = {0, 60, 70, 83, 133};
   std::cout << "posteriors of rows 0, 60, 70, 83, 133 (one column per class):\n";
   for (Eigen::Index r : rows)
-    std::cout << "    row " << std::setw(3) << r << " (label " << data.y[r] << "): "
-              << model.predict_proba(data.X.row(r)).format(Eigen::IOFormat(4, 0, "  ")) << "  -> predicted "
+    std::cout << "    row " << std::setw(3) << r << " (label " << data.y[r]
+              << "): " << model.predict_proba(data.X.row(r)).format(Eigen::IOFormat(4, 0, "  ")) << "  -> predicted "
               << model.predict(data.X.row(r))[0] << "\n";
   std::cout << "\n";
 }

@@ -2,6 +2,13 @@
 /// The estimator: GaussianClassifier<Scalar, Kind> and the names users know it by.
 #pragma once
 
+#include <Eigen/Core>
+#include <algorithm>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
 #include "covariance.hpp"
 #include "detail/diagonal_model.hpp"
 #include "detail/kernels.hpp"
@@ -9,14 +16,6 @@
 #include "errors.hpp"
 #include "options.hpp"
 #include "statistics.hpp"
-
-#include <Eigen/Core>
-
-#include <algorithm>
-#include <string>
-#include <type_traits>
-#include <utility>
-#include <vector>
 
 namespace gda {
 
@@ -73,8 +72,9 @@ class GaussianClassifier {
   template <typename DX, typename DY, typename DW>
   GaussianClassifier& fit(const Eigen::MatrixBase<DX>& X, const Eigen::MatrixBase<DY>& y,
                           const Eigen::MatrixBase<DW>& w) {
-    static_assert(std::is_same_v<typename DW::Scalar, Scalar>, "gda::GaussianClassifier::fit: w must have the "
-                                                               "estimator's Scalar type");
+    static_assert(std::is_same_v<typename DW::Scalar, Scalar>,
+                  "gda::GaussianClassifier::fit: w must have the "
+                  "estimator's Scalar type");
     const detail::VectorRef<Scalar> wr(w.derived());
     return fit_impl(X, y, &wr, "fit");
   }
@@ -181,7 +181,7 @@ class GaussianClassifier {
 
   template <typename DY>
   static detail::LabelRef<typename DY::Scalar> label_view(const Eigen::MatrixBase<DY>& y, Eigen::Index n,
-                                                            const char* fn) {
+                                                          const char* fn) {
     static_assert(std::is_integral_v<typename DY::Scalar>, "gda::GaussianClassifier: y must hold integer labels");
     if (y.rows() != 1 && y.cols() != 1)
       throw InvalidArgument(std::string(fn) + ": y must be a vector, it is " + std::to_string(y.rows()) + " x " +
@@ -219,7 +219,8 @@ class GaussianClassifier {
     const auto yr = label_view(y, xr.rows(), fn);
     check_w(w, xr.rows(), fn);
     const std::vector<int> labels = detail::unique_labels(yr, fn);
-    Eigen::VectorXi classes = Eigen::Map<const Eigen::VectorXi>(labels.data(), static_cast<Eigen::Index>(labels.size()));
+    Eigen::VectorXi classes =
+        Eigen::Map<const Eigen::VectorXi>(labels.data(), static_cast<Eigen::Index>(labels.size()));
     check_priors(classes.size(), fn);
 
     Statistics st(classes.size(), xr.cols());

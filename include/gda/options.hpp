@@ -2,12 +2,11 @@
 /// Hyper-parameters of the estimators, given at construction.
 #pragma once
 
-#include "errors.hpp"
-
 #include <Eigen/Core>
-
 #include <cmath>
 #include <string>
+
+#include "errors.hpp"
 
 namespace gda {
 

@@ -2,13 +2,12 @@
 /// Sufficient statistics of the Gaussian class-conditional models, and their exact merge.
 #pragma once
 
-#include "errors.hpp"
-
 #include <Eigen/Core>
-
 #include <cmath>
 #include <string>
 #include <utility>
+
+#include "errors.hpp"
 
 namespace gda {
 

@@ -3,17 +3,16 @@
 /// matrix products over blocks of rows.
 #pragma once
 
+#include <Eigen/Core>
+#include <cmath>
+#include <limits>
+#include <string>
+
 #include "../covariance.hpp"
 #include "../errors.hpp"
 #include "../options.hpp"
 #include "../statistics.hpp"
 #include "kernels.hpp"
-
-#include <Eigen/Core>
-
-#include <cmath>
-#include <limits>
-#include <string>
 
 namespace gda::detail {
 
@@ -46,14 +45,14 @@ struct DiagonalModel {
   Variances variances;
   Scalar epsilon = 0;
 
-  RowVector centre;           // c
-  Matrix centred_means;       // mu'_k, K x D
-  Matrix lin;                 // shared only: mu'_k / sigma^2, K x D
-  Matrix neg_half_precision;  // -1/2 / sigma^2: K x D (per class) or 1 x D (shared)
-  RowVector bias;             // b_k; -inf for a class that cannot be predicted
-  Scalar common = 0;          // shared: -1/2 sum_j log(2 pi sigma_j^2)
+  RowVector centre;                             // c
+  Matrix centred_means;                         // mu'_k, K x D
+  Matrix lin;                                   // shared only: mu'_k / sigma^2, K x D
+  Matrix neg_half_precision;                    // -1/2 / sigma^2: K x D (per class) or 1 x D (shared)
+  RowVector bias;                               // b_k; -inf for a class that cannot be predicted
+  Scalar common = 0;                            // shared: -1/2 sum_j log(2 pi sigma_j^2)
   Eigen::Array<bool, Eigen::Dynamic, 1> alive;  // W_k > 0 and alpha_k > 0
-  std::string problem;  // why this model cannot score, if it cannot
+  std::string problem;                          // why this model cannot score, if it cannot
 
   /// Derives every parameter from the statistics (MODEL.md, estimates and smoothing). Never throws for data
   /// reasons: what makes the model unusable is stated in `problem`.
@@ -69,8 +68,9 @@ struct DiagonalModel {
     const Eigen::RowVectorXd var_all = all.m2().row(0) / w_all;
     const double max_var = var_all.maxCoeff();
     if (!(max_var > 0)) {
-      m.problem = "every feature of X is constant over all samples seen, so there is no spread to estimate "
-                  "variances from";
+      m.problem =
+          "every feature of X is constant over all samples seen, so there is no spread to estimate "
+          "variances from";
       return m;
     }
     const double eps = opt.var_smoothing * max_var;
@@ -90,8 +90,8 @@ struct DiagonalModel {
       var.row(0) = st.m2().colwise().sum() / w_all;  // pooled within-class: sum_k M2_k / W
     } else {
       for (Eigen::Index k = 0; k < k_count; ++k)
-        var.row(k) = st.weights()[k] > 0 ? Eigen::RowVectorXd(st.m2().row(k) / st.weights()[k])
-                                         : Eigen::RowVectorXd::Zero(d);
+        var.row(k) =
+            st.weights()[k] > 0 ? Eigen::RowVectorXd(st.m2().row(k) / st.weights()[k]) : Eigen::RowVectorXd::Zero(d);
     }
     var.array() += eps;
     for (Eigen::Index r = 0; r < var.rows(); ++r) {
@@ -99,11 +99,11 @@ struct DiagonalModel {
       for (Eigen::Index j = 0; j < d; ++j) {
         const Scalar v = static_cast<Scalar>(var(r, j));
         if (std::isfinite(v) && v >= std::numeric_limits<Scalar>::min()) continue;
-        const std::string where = "feature " + std::to_string(j) +
-                                  (Kind::shared ? std::string() : " of class " + std::to_string(classes[r]));
-        m.problem = std::isfinite(v) ? "the variance of " + where +
-                                           " is zero (or below the scalar's range); set var_smoothing > 0"
-                                     : "the variance of " + where + " overflows the scalar type";
+        const std::string where =
+            "feature " + std::to_string(j) + (Kind::shared ? std::string() : " of class " + std::to_string(classes[r]));
+        m.problem = std::isfinite(v)
+                        ? "the variance of " + where + " is zero (or below the scalar's range); set var_smoothing > 0"
+                        : "the variance of " + where + " overflows the scalar type";
         return m;
       }
     }

@@ -3,12 +3,7 @@
 /// Both work on blocks of rows small enough to stay in cache, so X is read from memory once.
 #pragma once
 
-#include "../errors.hpp"
-#include "../statistics.hpp"
-#include "labels.hpp"
-
 #include <Eigen/Core>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -16,14 +11,18 @@
 #include <type_traits>
 #include <vector>
 
+#include "../errors.hpp"
+#include "../statistics.hpp"
+#include "labels.hpp"
+
 namespace gda::detail {
 
 /// A view of X in its own storage order: plain matrices, Maps and blocks bind without a copy; only an
 /// expression without storage (or with a non-unit inner stride) is evaluated into a temporary.
 template <typename Scalar, bool RowMajor>
-using MatrixRef = Eigen::Ref<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic,
-                                                 RowMajor ? Eigen::RowMajor : Eigen::ColMajor>,
-                             0, Eigen::OuterStride<>>;
+using MatrixRef = Eigen::Ref<
+    const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, RowMajor ? Eigen::RowMajor : Eigen::ColMajor>, 0,
+    Eigen::OuterStride<>>;
 
 template <typename Derived>
 using MatrixRefOf = MatrixRef<typename Derived::Scalar, bool(Derived::IsRowMajor)>;
@@ -68,8 +67,7 @@ struct FitScratch {
 /// InvalidArgument naming the row; `stats` is then partly updated, so callers pass a scratch copy.
 template <typename XRef, typename Label, typename WScalar>
 void accumulate_diagonal(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar>* w, const LabelMap& map,
-                         Eigen::Index r0, Eigen::Index r1, DiagonalStatistics& stats, FitScratch& s,
-                         const char* fn) {
+                         Eigen::Index r0, Eigen::Index r1, DiagonalStatistics& stats, FitScratch& s, const char* fn) {
   constexpr bool row_major = XRef::IsRowMajor;
   const Eigen::Index d = X.cols();
   const Eigen::Index k_count = stats.n_classes();
@@ -107,8 +105,8 @@ void accumulate_diagonal(const XRef& X, const LabelRef<Label>& y, const VectorRe
     {
       std::vector<Eigen::Index>& pos = s.order;
       std::vector<Eigen::Index> next(s.start.begin(), s.start.end() - 1);
-      for (std::size_t r = 0; r < nb; ++r) pos[static_cast<std::size_t>(next[static_cast<std::size_t>(s.cls[r])]++)] =
-          b0 + static_cast<Eigen::Index>(r);
+      for (std::size_t r = 0; r < nb; ++r)
+        pos[static_cast<std::size_t>(next[static_cast<std::size_t>(s.cls[r])]++)] = b0 + static_cast<Eigen::Index>(r);
     }
 
     for (Eigen::Index k = 0; k < k_count; ++k) {

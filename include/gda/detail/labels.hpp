@@ -2,15 +2,14 @@
 /// Integer labels: validation, the sorted set of classes, and label -> class-index lookup.
 #pragma once
 
-#include "../errors.hpp"
-
 #include <Eigen/Core>
-
 #include <algorithm>
 #include <limits>
 #include <string>
 #include <type_traits>
 #include <vector>
+
+#include "../errors.hpp"
 
 namespace gda::detail {
 

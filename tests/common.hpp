@@ -1,0 +1,76 @@
+// Helpers shared by the test files: the estimator list of the contract suite and tolerance checks.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <gda/gda.hpp>
+#include <type_traits>
+#include <vector>
+
+#include "reference.hpp"
+
+namespace test {
+
+using ld = long double;
+
+// Relative-plus-absolute tolerance of each scalar: a double result agrees with the long double reference to
+// about 1e-10 of its magnitude; a float one to float precision times the condition of the sums involved.
+template <typename Scalar>
+constexpr double tolerance() {
+  return std::is_same_v<Scalar, float> ? 2e-4 : 1e-10;
+}
+
+inline bool close(ld got, ld want, double tol) { return std::fabs(got - want) <= tol * (1 + std::fabs(want)); }
+
+#define CHECK_CLOSE(got, want, tol)                                                  \
+  do {                                                                               \
+    const auto got_ = (got);                                                         \
+    const auto want_ = (want);                                                       \
+    INFO("got " << double(got_) << ", want " << double(want_) << ", tol " << (tol)); \
+    CHECK(test::close(got_, want_, (tol)));                                          \
+  } while (0)
+
+template <typename Scalar>
+Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> as(const Eigen::MatrixXd& X) {
+  return X.cast<Scalar>();
+}
+
+// Variance of class k, feature j, whatever the kind's variances() shape.
+template <typename Est>
+double variance(const Est& m, Eigen::Index k, Eigen::Index j) {
+  if constexpr (Est::Kind::shared)
+    return double(m.variances()[j]);
+  else
+    return double(m.variances()(k, j));
+}
+
+// Everything observable of a fitted model, to check that a throwing call changed nothing.
+template <typename Est>
+struct Snapshot {
+  Eigen::VectorXi classes;
+  Eigen::VectorXd count;
+  Eigen::MatrixXd means, proba;
+  Eigen::VectorXd priors;
+  double epsilon;
+
+  Snapshot(const Est& m, const Eigen::MatrixXd& probe)
+      : classes(m.classes()),
+        count(m.class_count()),
+        means(m.means().template cast<double>()),
+        proba(m.predict_proba(probe.cast<typename Est::Scalar>()).template cast<double>()),
+        priors(m.priors().template cast<double>()),
+        epsilon(double(m.epsilon())) {}
+
+  bool operator==(const Snapshot& o) const {
+    return classes == o.classes && count == o.count && means == o.means && proba == o.proba && priors == o.priors &&
+           epsilon == o.epsilon;
+  }
+};
+
+}  // namespace test
+
+// The contract suite runs over every estimator kind and scalar.
+#define GDA_ESTIMATORS                                                                                       \
+  gda::GaussianClassifier<float, gda::SharedDiagonal>, gda::GaussianClassifier<double, gda::SharedDiagonal>, \
+      gda::GaussianClassifier<float, gda::PerClassDiagonal>, gda::GaussianClassifier<double, gda::PerClassDiagonal>
