@@ -114,7 +114,8 @@ struct DiagonalModel {
 
     // Scoring terms, computed in double from the centred means mu'_k = mu_k - c.
     const Eigen::RowVectorXd c = all.means().row(0);
-    const Eigen::MatrixXd mu = st.means().rowwise() - c;
+    const Eigen::MatrixXd mu =
+        (st.means().rowwise() - c) + (st.mean_residuals().rowwise() - all.mean_residuals().row(0));
     const Eigen::ArrayXXd inv = var.array().inverse();
     Eigen::RowVectorXd bias = priors.array().log().transpose();
     if constexpr (Kind::shared) {

@@ -54,7 +54,7 @@ struct FitScratch {
   std::vector<double> wt;
   std::vector<Eigen::Index> order;
   std::vector<Eigen::Index> start;
-  Eigen::RowVectorXd sum, m2;
+  Eigen::RowVectorXd shift, sum, mean_lo, m2;
 };
 
 /// Adds rows [r0, r1) of (X, y, w) to per-class diagonal statistics, in one pass over memory.
@@ -114,17 +114,22 @@ void accumulate_diagonal(const XRef& X, const LabelRef<Label>& y, const VectorRe
       const auto last = static_cast<std::size_t>(s.start[static_cast<std::size_t>(k) + 1]);
       if (first == last) continue;
       double wk = 0;
-      s.sum.setZero();
       for (std::size_t r = first; r < last; ++r) wk += s.wt[static_cast<std::size_t>(s.order[r] - b0)];
-      // sum_j = sum_i w_i x_ij
+      // sum_j = sum_i w_i (x_ij - x_0j), shifted by the class's first row in the block so that the sum stays
+      // small: summing raw values near 1e9 would round at the scale of the growing sum.
+      const Eigen::Index row0 = s.order[first];
+      s.shift = X.row(row0).template cast<double>();
       if constexpr (row_major) {
+        s.sum.setZero();
         for (std::size_t r = first; r < last; ++r)
-          s.sum += s.wt[static_cast<std::size_t>(s.order[r] - b0)] * X.row(s.order[r]).template cast<double>();
+          s.sum +=
+              s.wt[static_cast<std::size_t>(s.order[r] - b0)] * (X.row(s.order[r]).template cast<double>() - s.shift);
       } else {
         for (Eigen::Index j = 0; j < d; ++j) {
           double acc = 0;
           for (std::size_t r = first; r < last; ++r)
-            acc += s.wt[static_cast<std::size_t>(s.order[r] - b0)] * static_cast<double>(X(s.order[r], j));
+            acc +=
+                s.wt[static_cast<std::size_t>(s.order[r] - b0)] * (static_cast<double>(X(s.order[r], j)) - s.shift[j]);
           s.sum[j] = acc;
         }
       }
@@ -135,7 +140,11 @@ void accumulate_diagonal(const XRef& X, const LabelRef<Label>& y, const VectorRe
                               std::to_string(k));
       }
       if (wk == 0) continue;
-      const Eigen::RowVectorXd mean = s.sum / wk;
+      // mean = shift + sum / W, kept as hi + lo (TwoSum) for the merge
+      const Eigen::RowVectorXd step = s.sum / wk;
+      const Eigen::RowVectorXd mean = s.shift + step;
+      const Eigen::RowVectorXd back = mean - s.shift;
+      s.mean_lo = (s.shift - (mean - back)) + (step - back);
       // M2_j = sum_i w_i (x_ij - mean_j)^2, second pass over the cached rows
       s.m2.setZero();
       if constexpr (row_major) {
@@ -155,7 +164,7 @@ void accumulate_diagonal(const XRef& X, const LabelRef<Label>& y, const VectorRe
       if (!s.m2.allFinite())
         throw InvalidArgument(std::string(fn) + ": X has values whose squares overflow double in class index " +
                               std::to_string(k));
-      stats.add(k, wk, mean, s.m2);
+      stats.add(k, wk, mean, s.mean_lo, s.m2);
     }
   }
 }
