@@ -13,6 +13,7 @@
 #include "detail/diagonal_model.hpp"
 #include "detail/kernels.hpp"
 #include "detail/labels.hpp"
+#include "detail/parallel.hpp"
 #include "errors.hpp"
 #include "options.hpp"
 #include "statistics.hpp"
@@ -65,7 +66,7 @@ class GaussianClassifier {
   /// non-finite X (naming row and column), fixed priors of the wrong length, or data with no spread at all.
   template <typename DX, typename DY>
   GaussianClassifier& fit(const Eigen::MatrixBase<DX>& X, const Eigen::MatrixBase<DY>& y) {
-    return fit_impl(X, y, static_cast<const detail::VectorRef<Scalar>*>(nullptr), "fit");
+    return update(X, y, no_weights(), nullptr, true, "fit");
   }
 
   /// Fits with sample weights w (length n, finite, >= 0, not all zero): a weight of 2 counts as a duplicated row.
@@ -75,8 +76,85 @@ class GaussianClassifier {
     static_assert(std::is_same_v<typename DW::Scalar, Scalar>,
                   "gda::GaussianClassifier::fit: w must have the "
                   "estimator's Scalar type");
-    const detail::VectorRef<Scalar> wr(w.derived());
-    return fit_impl(X, y, &wr, "fit");
+    const detail::VectorRef<Scalar> wr = weight_view(w);
+    return update(X, y, &wr, nullptr, true, "fit");
+  }
+
+  /// Adds a batch to the statistics of earlier calls: the stream of batches gives the single fit's answer.
+  /// The first call on an unfitted estimator must declare `classes`, every label that will ever appear (any
+  /// order, no duplicates); later calls may omit them or repeat the same set. A label outside the declared
+  /// classes throws and changes nothing. Epsilon is recomputed from all data seen, so the model does not
+  /// depend on how the data was cut. A batch may lack classes, or hold one row; until the data seen has some
+  /// spread the model cannot predict (is_fitted() is false) but keeps accumulating.
+  template <typename DX, typename DY, typename DC>
+  GaussianClassifier& partial_fit(const Eigen::MatrixBase<DX>& X, const Eigen::MatrixBase<DY>& y,
+                                  const Eigen::MatrixBase<DC>& classes_or_weights) {
+    if constexpr (std::is_integral_v<typename DC::Scalar>) {
+      const Eigen::VectorXi declared = declared_classes(classes_or_weights, "partial_fit");
+      return update(X, y, no_weights(), &declared, false, "partial_fit");
+    } else {
+      const detail::VectorRef<Scalar> wr = weight_view(classes_or_weights);
+      return update(X, y, &wr, nullptr, false, "partial_fit");
+    }
+  }
+
+  /// partial_fit() on a batch with no weights, on an estimator whose classes are already declared.
+  template <typename DX, typename DY>
+  GaussianClassifier& partial_fit(const Eigen::MatrixBase<DX>& X, const Eigen::MatrixBase<DY>& y) {
+    return update(X, y, no_weights(), nullptr, false, "partial_fit");
+  }
+
+  /// partial_fit() with sample weights w and, on the first call, the declared classes.
+  template <typename DX, typename DY, typename DW, typename DC>
+  GaussianClassifier& partial_fit(const Eigen::MatrixBase<DX>& X, const Eigen::MatrixBase<DY>& y,
+                                  const Eigen::MatrixBase<DW>& w, const Eigen::MatrixBase<DC>& classes) {
+    const detail::VectorRef<Scalar> wr = weight_view(w);
+    const Eigen::VectorXi declared = declared_classes(classes, "partial_fit");
+    return update(X, y, &wr, &declared, false, "partial_fit");
+  }
+
+  /// Adds the statistics of an estimator fitted elsewhere (another shard, thread or process) with the exact
+  /// merge formula; the result equals one fit on both data sets. An unfitted *this takes other's classes.
+  /// The options of *this apply. Throws InvalidArgument if other has no statistics, or other classes or
+  /// another feature count than *this.
+  GaussianClassifier& merge(const GaussianClassifier& other) {
+    if (other.classes_.size() == 0) throw InvalidArgument("merge: other has not been fitted");
+    if (classes_.size() != 0) {
+      if (other.classes_ != classes_)
+        throw InvalidArgument("merge: other has classes (" + join(other.classes_) + "), this has (" + join(classes_) +
+                              ")");
+      if (other.stats_.n_features() != stats_.n_features())
+        throw InvalidArgument("merge: other has " + std::to_string(other.stats_.n_features()) + " features, this has " +
+                              std::to_string(stats_.n_features()));
+    } else {
+      check_priors(other.classes_.size(), "merge");
+    }
+    Eigen::VectorXi classes = other.classes_;
+    Statistics st = classes_.size() ? stats_ : Statistics(other.stats_.n_classes(), other.stats_.n_features());
+    st.merge(other.stats_);
+    Model model = Model::build(st, options_, classes);
+    commit(classes, st, model);
+    return *this;
+  }
+
+  /// An estimator holding the given statistics, e.g. received from another process: the model they define.
+  /// `classes` are the sorted, distinct labels of the statistics' rows. Throws InvalidArgument if they are
+  /// not sorted and distinct, if their number differs from the statistics' classes, or the options are bad.
+  static GaussianClassifier from_statistics(const Eigen::VectorXi& classes, Statistics statistics,
+                                            Options options = {}) {
+    GaussianClassifier m(std::move(options));
+    if (classes.size() == 0 || classes.size() != statistics.n_classes())
+      throw InvalidArgument("from_statistics: classes has " + std::to_string(classes.size()) +
+                            " labels, the statistics have " + std::to_string(statistics.n_classes()) + " classes");
+    for (Eigen::Index k = 1; k < classes.size(); ++k)
+      if (classes[k] <= classes[k - 1])
+        throw InvalidArgument("from_statistics: classes must be sorted and distinct, classes[" + std::to_string(k) +
+                              "] = " + std::to_string(classes[k]) + " follows " + std::to_string(classes[k - 1]));
+    m.check_priors(classes.size(), "from_statistics");
+    Eigen::VectorXi c = classes;
+    Model model = Model::build(statistics, m.options_, c);
+    m.commit(c, statistics, model);
+    return m;
   }
 
   // ------------------------------------------------------------------------------------------ prediction
@@ -181,8 +259,14 @@ class GaussianClassifier {
 
   template <typename DY>
   static detail::LabelRef<typename DY::Scalar> label_view(const Eigen::MatrixBase<DY>& y, Eigen::Index n,
-                                                          const char* fn) {
-    static_assert(std::is_integral_v<typename DY::Scalar>, "gda::GaussianClassifier: y must hold integer labels");
+                                                          const char* fn, const char* arg = "y") {
+    static_assert(std::is_integral_v<typename DY::Scalar>, "gda::GaussianClassifier: labels must be integers");
+    if (y.rows() != 1 && y.cols() != 1)
+      throw InvalidArgument(std::string(fn) + ": " + arg + " must be a vector, it is " + std::to_string(y.rows()) +
+                            " x " + std::to_string(y.cols()));
+    if (y.size() != n)
+      throw InvalidArgument(std::string(fn) + ": X has " + std::to_string(n) + " rows but " + arg + " has " +
+                            std::to_string(y.size()) + " labels");
     if (y.rows() != 1 && y.cols() != 1)
       throw InvalidArgument(std::string(fn) + ": y must be a vector, it is " + std::to_string(y.rows()) + " x " +
                             std::to_string(y.cols()));
@@ -211,23 +295,82 @@ class GaussianClassifier {
                             " entries but there are " + std::to_string(k_count) + " classes");
   }
 
+  static const detail::VectorRef<Scalar>* no_weights() { return nullptr; }
+
+  template <typename DW>
+  static detail::VectorRef<Scalar> weight_view(const Eigen::MatrixBase<DW>& w) {
+    static_assert(std::is_same_v<typename DW::Scalar, Scalar>,
+                  "gda::GaussianClassifier: w must have the estimator's Scalar type");
+    return detail::VectorRef<Scalar>(w.derived());
+  }
+
+  template <typename DC>
+  static Eigen::VectorXi declared_classes(const Eigen::MatrixBase<DC>& classes, const char* fn) {
+    const auto c = label_view(classes, classes.size(), fn, "classes");
+    if (c.size() == 0) throw InvalidArgument(std::string(fn) + ": classes is empty");
+    std::vector<int> v(static_cast<std::size_t>(c.size()));
+    for (Eigen::Index i = 0; i < c.size(); ++i) v[static_cast<std::size_t>(i)] = detail::label_at(c, i, fn, "classes");
+    std::sort(v.begin(), v.end());
+    const auto dup = std::adjacent_find(v.begin(), v.end());
+    if (dup != v.end())
+      throw InvalidArgument(std::string(fn) + ": classes lists the label " + std::to_string(*dup) + " twice");
+    return Eigen::Map<const Eigen::VectorXi>(v.data(), c.size());
+  }
+
+  static std::string join(const Eigen::VectorXi& v) {
+    std::string s;
+    for (Eigen::Index i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+    return s;
+  }
+
+  // The one path of fit and partial_fit: reduce the batch to statistics (all threads), merge them with the
+  // earlier ones unless refitting, derive the model, and commit only if nothing threw.
   template <typename DX, typename DY>
-  GaussianClassifier& fit_impl(const Eigen::MatrixBase<DX>& X, const Eigen::MatrixBase<DY>& y,
-                               const detail::VectorRef<Scalar>* w, const char* fn) {
+  GaussianClassifier& update(const Eigen::MatrixBase<DX>& X, const Eigen::MatrixBase<DY>& y,
+                             const detail::VectorRef<Scalar>* w, const Eigen::VectorXi* declared, bool refit,
+                             const char* fn) {
     const auto xr = matrix_view(X);
     check_x(xr, fn);
     const auto yr = label_view(y, xr.rows(), fn);
     check_w(w, xr.rows(), fn);
-    const std::vector<int> labels = detail::unique_labels(yr, fn);
-    Eigen::VectorXi classes =
-        Eigen::Map<const Eigen::VectorXi>(labels.data(), static_cast<Eigen::Index>(labels.size()));
+    const bool continuing = !refit && classes_.size() != 0;
+    Eigen::VectorXi classes;
+    if (refit) {
+      const std::vector<int> labels = detail::unique_labels(yr, fn);
+      classes = Eigen::Map<const Eigen::VectorXi>(labels.data(), static_cast<Eigen::Index>(labels.size()));
+    } else if (continuing) {
+      if (declared && *declared != classes_)
+        throw InvalidArgument(std::string(fn) + ": classes (" + join(*declared) + ") differ from the classes (" +
+                              join(classes_) + ") of the earlier calls");
+      if (xr.cols() != stats_.n_features())
+        throw InvalidArgument(std::string(fn) + ": X has " + std::to_string(xr.cols()) +
+                              " columns, earlier calls had " + std::to_string(stats_.n_features()));
+      classes = classes_;
+    } else {
+      if (!declared)
+        throw InvalidArgument(std::string(fn) +
+                              ": the first call must declare classes, every label that will ever appear");
+      classes = *declared;
+    }
     check_priors(classes.size(), fn);
 
-    Statistics st(classes.size(), xr.cols());
-    detail::FitScratch scratch;
-    detail::accumulate_diagonal(xr, yr, w, detail::LabelMap(classes), 0, xr.rows(), st, scratch, fn);
+    const Eigen::Index k_count = classes.size(), d = xr.cols();
+    const detail::LabelMap map(classes);
+    const int threads = num_threads();
+    std::vector<detail::FitScratch> scratch(static_cast<std::size_t>(threads));
+    const Eigen::Index chunk = 64 * detail::block_rows(d, sizeof(Scalar));
+    Statistics st = detail::reduce_rows(xr.rows(), chunk, threads, Statistics(k_count, d),
+                                        [&](Eigen::Index r0, Eigen::Index r1, Statistics& part, int slot) {
+                                          detail::accumulate_diagonal(xr, yr, w, map, r0, r1, part,
+                                                                      scratch[static_cast<std::size_t>(slot)], fn);
+                                        });
+    if (continuing) {
+      Statistics all = stats_;
+      all.merge(st);
+      st.swap(all);
+    }
     Model model = Model::build(st, options_, classes);
-    if (!model.problem.empty()) throw InvalidArgument(std::string(fn) + ": " + model.problem);
+    if (refit && !model.problem.empty()) throw InvalidArgument(std::string(fn) + ": " + model.problem);
     commit(classes, st, model);
     return *this;
   }
@@ -269,18 +412,22 @@ class GaussianClassifier {
                             std::to_string(out.cols()) + ", expected " + std::to_string(n) + " x " +
                             std::to_string(want_cols));
 
+    // Blocks of rows are independent: each thread scores its blocks in its own scratch, and every row is
+    // computed the same way whatever the thread count.
     const Eigen::Index block = detail::block_rows(xr.cols() + k_count, sizeof(Scalar));
-    Matrix Xc, S;
-    for (Eigen::Index r0 = 0; r0 < n; r0 += block) {
-      const Eigen::Index nb = std::min(block, n - r0);
-      model_.scores(xr, r0, nb, mode == Output::joint, Xc, S);
+    const int threads = num_threads();
+    std::vector<Matrix> xc(static_cast<std::size_t>(threads)), sc(static_cast<std::size_t>(threads));
+    detail::parallel_for((n + block - 1) / block, threads, [&](Eigen::Index b, int slot) {
+      const Eigen::Index r0 = b * block, nb = std::min(block, n - r0);
+      Matrix& S = sc[static_cast<std::size_t>(slot)];
+      model_.scores(xr, r0, nb, mode == Output::joint, xc[static_cast<std::size_t>(slot)], S);
       for (Eigen::Index i = 0; i < nb; ++i) {
         if (Model::row_ok(S, i))
           write_row<mode>(S.row(i), out, r0 + i);
         else
           write_row<mode>(model_.scores_wide(xr, r0 + i, mode == Output::joint, fn), out, r0 + i);
       }
-    }
+    });
   }
 
   template <Output mode, typename Row, typename Out>

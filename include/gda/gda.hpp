@@ -7,4 +7,5 @@
 #include "errors.hpp"
 #include "options.hpp"
 #include "statistics.hpp"
+#include "threads.hpp"
 #include "version.hpp"
