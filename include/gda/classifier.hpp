@@ -73,9 +73,6 @@ class GaussianClassifier {
   template <typename DX, typename DY, typename DW>
   GaussianClassifier& fit(const Eigen::MatrixBase<DX>& X, const Eigen::MatrixBase<DY>& y,
                           const Eigen::MatrixBase<DW>& w) {
-    static_assert(std::is_same_v<typename DW::Scalar, Scalar>,
-                  "gda::GaussianClassifier::fit: w must have the "
-                  "estimator's Scalar type");
     const detail::VectorRef<Scalar> wr = weight_view(w);
     return update(X, y, &wr, nullptr, true, "fit");
   }
@@ -266,12 +263,6 @@ class GaussianClassifier {
                             " x " + std::to_string(y.cols()));
     if (y.size() != n)
       throw InvalidArgument(std::string(fn) + ": X has " + std::to_string(n) + " rows but " + arg + " has " +
-                            std::to_string(y.size()) + " labels");
-    if (y.rows() != 1 && y.cols() != 1)
-      throw InvalidArgument(std::string(fn) + ": y must be a vector, it is " + std::to_string(y.rows()) + " x " +
-                            std::to_string(y.cols()));
-    if (y.size() != n)
-      throw InvalidArgument(std::string(fn) + ": X has " + std::to_string(n) + " rows but y has " +
                             std::to_string(y.size()) + " labels");
     return detail::LabelRef<typename DY::Scalar>(y.derived());
   }
