@@ -3,47 +3,14 @@
 //   quickstart [path/to/iris.csv]
 //
 // The CSV has a header line, four numeric feature columns and the integer class in the last column.
-#include <Eigen/Core>
-#include <fstream>
 #include <gda/gda.hpp>
 #include <iomanip>
 #include <iostream>
-#include <sstream>
-#include <stdexcept>
 #include <string>
-#include <vector>
+
+#include "csv.hpp"
 
 namespace {
-
-struct Dataset {
-  Eigen::MatrixXd X;
-  Eigen::VectorXi y;
-};
-
-// A CSV reader just big enough for the bundled file; the gda command-line tool reads arbitrary CSV.
-Dataset read_csv(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  std::string line;
-  std::getline(in, line);  // header
-  std::vector<std::vector<double>> rows;
-  std::vector<int> labels;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    std::vector<double> fields;
-    std::stringstream ss(line);
-    for (std::string cell; std::getline(ss, cell, ',');) fields.push_back(std::stod(cell));
-    labels.push_back(static_cast<int>(fields.back()));
-    fields.pop_back();
-    rows.push_back(fields);
-  }
-  Dataset d{Eigen::MatrixXd(rows.size(), rows.front().size()), Eigen::VectorXi(labels.size())};
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    for (std::size_t j = 0; j < rows[i].size(); ++j) d.X(i, j) = rows[i][j];
-    d.y[i] = labels[i];
-  }
-  return d;
-}
 
 // Shared variances are one per feature; print them as a row like the per-class matrix.
 template <typename Model>
@@ -55,7 +22,7 @@ Eigen::MatrixXd variances_as_rows(const Model& model) {
 }
 
 template <typename Model>
-void report(const char* title, Model& model, const Dataset& data) {
+void report(const char* title, Model& model, const csv::Dataset& data) {
   model.fit(data.X, data.y);
   const Eigen::IOFormat fmt(4, 0, "  ", "\n", "    ", "");
   std::cout << "== " << title << " ==\n"
@@ -81,7 +48,7 @@ void report(const char* title, Model& model, const Dataset& data) {
 
 int main(int argc, char** argv) {
   try {
-    const Dataset data = read_csv(argc > 1 ? argv[1] : GDA_EXAMPLE_DATA);
+    const csv::Dataset data = csv::read_all(argc > 1 ? argv[1] : GDA_EXAMPLE_DATA);
     std::cout << "iris: " << data.X.rows() << " samples, " << data.X.cols() << " features\n\n";
     gda::SharedVarianceNB<> shared;
     report("naive Bayes, variances shared by all classes (gda::SharedVarianceNB)", shared, data);

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(g++ clang libomp-14-dev cmake make libeigen3-dev doctest-dev clang-format)
+packages=(g++ clang libomp-14-dev cmake make libeigen3-dev doctest-dev clang-format libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
