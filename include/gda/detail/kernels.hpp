@@ -52,22 +52,32 @@ void check_row_finite(const XRef& X, Eigen::Index i, const char* fn) {
 struct FitScratch {
   std::vector<int> cls;
   std::vector<double> wt;
-  std::vector<Eigen::Index> order;
-  std::vector<Eigen::Index> start;
+  std::vector<Eigen::Index> order, start, next;
   Eigen::RowVectorXd shift, sum, mean_lo, m2;
+  Eigen::MatrixXd z, scatter;  // full kinds: centred rows of one class, and their scatter
 };
 
-/// Adds rows [r0, r1) of (X, y, w) to per-class diagonal statistics, in one pass over memory.
+/// Finite X whose sums or squares overflow double: names the first column at fault.
+template <typename Row>
+[[noreturn]] void throw_overflow(const Row& moments, const char* fn) {
+  Eigen::Index j = 0;
+  while (j + 1 < moments.size() && std::isfinite(moments[j])) ++j;
+  throw InvalidArgument(std::string(fn) + ": the values of X in column " + std::to_string(j) +
+                        " are too large: their sums or squares overflow double");
+}
+
+/// Adds rows [r0, r1) of (X, y, w) to per-class statistics (diagonal or full), in one pass over memory.
 ///
-/// Each block of rows is sorted by class (indices only, no rows are copied); each class's rows in the block
-/// are reduced twice while in cache, to the block mean and then the centred sum of squares, and the block
-/// result is merged into `stats` with the Chan-Golub-LeVeque formula. Centring within the block is what keeps
+/// Each block of rows is sorted by class (indices only); each class's rows in the block are reduced twice
+/// while in cache, to the block mean and then the centred second moment (per feature, or the scatter matrix
+/// as one rank-n update of the centred rows), and the block result is merged into `stats` with the
+/// Chan-Golub-LeVeque formula. Centring within the block is what keeps
 /// features around 1e9 with unit spread exact, where sum x^2 - (sum x)^2 / n loses every digit.
 /// Validates as it goes: labels outside `map`, negative or non-finite weights and non-finite X throw
 /// InvalidArgument naming the row; `stats` is then partly updated, so callers pass a scratch copy.
-template <typename XRef, typename Label, typename WScalar>
-void accumulate_diagonal(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar>* w, const LabelMap& map,
-                         Eigen::Index r0, Eigen::Index r1, DiagonalStatistics& stats, FitScratch& s, const char* fn) {
+template <typename XRef, typename Label, typename WScalar, bool Full>
+void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar>* w, const LabelMap& map,
+                Eigen::Index r0, Eigen::Index r1, SufficientStatistics<Full>& stats, FitScratch& s, const char* fn) {
   constexpr bool row_major = XRef::IsRowMajor;
   const Eigen::Index d = X.cols();
   const Eigen::Index k_count = stats.n_classes();
@@ -102,12 +112,10 @@ void accumulate_diagonal(const XRef& X, const LabelRef<Label>& y, const VectorRe
     }
     // Counting sort of the block's row indices by class.
     for (std::size_t k = 0; k < static_cast<std::size_t>(k_count); ++k) s.start[k + 1] += s.start[k];
-    {
-      std::vector<Eigen::Index>& pos = s.order;
-      std::vector<Eigen::Index> next(s.start.begin(), s.start.end() - 1);
-      for (std::size_t r = 0; r < nb; ++r)
-        pos[static_cast<std::size_t>(next[static_cast<std::size_t>(s.cls[r])]++)] = b0 + static_cast<Eigen::Index>(r);
-    }
+    s.next.assign(s.start.begin(), s.start.end() - 1);
+    for (std::size_t r = 0; r < nb; ++r)
+      s.order[static_cast<std::size_t>(s.next[static_cast<std::size_t>(s.cls[r])]++)] =
+          b0 + static_cast<Eigen::Index>(r);
 
     for (Eigen::Index k = 0; k < k_count; ++k) {
       const auto first = static_cast<std::size_t>(s.start[static_cast<std::size_t>(k)]);
@@ -136,8 +144,7 @@ void accumulate_diagonal(const XRef& X, const LabelRef<Label>& y, const VectorRe
       // A NaN or infinity anywhere in these rows reaches the sum, even at weight 0 (0 * inf = NaN).
       if (!s.sum.allFinite()) {
         for (std::size_t r = first; r < last; ++r) check_row_finite(X, s.order[r], fn);
-        throw InvalidArgument(std::string(fn) + ": X has values too large to sum in double in class index " +
-                              std::to_string(k));
+        throw_overflow(s.sum, fn);
       }
       if (wk == 0) continue;
       // mean = shift + sum / W, kept as hi + lo (TwoSum) for the merge
@@ -145,6 +152,21 @@ void accumulate_diagonal(const XRef& X, const LabelRef<Label>& y, const VectorRe
       const Eigen::RowVectorXd mean = s.shift + step;
       const Eigen::RowVectorXd back = mean - s.shift;
       s.mean_lo = (s.shift - (mean - back)) + (step - back);
+      if constexpr (Full) {
+        // M2 = Z^T Z with the rows of Z = sqrt(w_i) (x_i - mean): a rank-n update of the cached rows
+        const Eigen::Index nk = static_cast<Eigen::Index>(last - first);
+        s.z.resize(nk, d);
+        for (Eigen::Index r = 0; r < nk; ++r) {
+          const Eigen::Index i = s.order[first + static_cast<std::size_t>(r)];
+          s.z.row(r) = std::sqrt(s.wt[static_cast<std::size_t>(i - b0)]) * (X.row(i).template cast<double>() - mean);
+        }
+        s.scatter.setZero(d, d);
+        s.scatter.template selfadjointView<Eigen::Lower>().rankUpdate(s.z.transpose());
+        s.scatter.template triangularView<Eigen::StrictlyUpper>() = s.scatter.transpose();
+        if (!s.scatter.allFinite()) throw_overflow(s.scatter.diagonal().transpose(), fn);
+        stats.add(k, wk, mean, s.mean_lo, s.scatter);
+        continue;
+      }
       // M2_j = sum_i w_i (x_ij - mean_j)^2, second pass over the cached rows
       s.m2.setZero();
       if constexpr (row_major) {
@@ -161,9 +183,7 @@ void accumulate_diagonal(const XRef& X, const LabelRef<Label>& y, const VectorRe
           s.m2[j] = acc;
         }
       }
-      if (!s.m2.allFinite())
-        throw InvalidArgument(std::string(fn) + ": X has values whose squares overflow double in class index " +
-                              std::to_string(k));
+      if (!s.m2.allFinite()) throw_overflow(s.m2, fn);
       stats.add(k, wk, mean, s.mean_lo, s.m2);
     }
   }
