@@ -36,13 +36,34 @@ Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> as(const Eigen::MatrixXd& 
   return X.cast<Scalar>();
 }
 
-// Variance of class k, feature j, whatever the kind's variances() shape.
+// Variance of class k, feature j, whatever the kind: variances() or the diagonal of covariance().
 template <typename Est>
 double variance(const Est& m, Eigen::Index k, Eigen::Index j) {
-  if constexpr (Est::Kind::shared)
+  if constexpr (Est::Kind::full && Est::Kind::shared)
+    return double(m.covariance()(j, j));
+  else if constexpr (Est::Kind::full)
+    return double(m.covariance()[std::size_t(k)](j, j));
+  else if constexpr (Est::Kind::shared)
     return double(m.variances()[j]);
   else
     return double(m.variances()(k, j));
+}
+
+// All variances of a fitted model, K x D, for comparisons.
+template <typename Est>
+Eigen::MatrixXd variances(const Est& m) {
+  Eigen::MatrixXd v(m.classes().size(), m.n_features());
+  for (Eigen::Index k = 0; k < v.rows(); ++k)
+    for (Eigen::Index j = 0; j < v.cols(); ++j) v(k, j) = variance(m, k, j);
+  return v;
+}
+
+// Features correlated by a fixed mixing, so that full covariances differ from diagonal ones.
+inline Eigen::MatrixXd correlate(const Eigen::MatrixXd& X) {
+  const Eigen::Index d = X.cols();
+  Eigen::MatrixXd mix = Eigen::MatrixXd::Identity(d, d);
+  for (Eigen::Index j = 0; j + 1 < d; ++j) mix(j, j + 1) = 0.6;
+  return X * mix;
 }
 
 // Everything observable of a fitted model, to check that a throwing call changed nothing.
@@ -50,27 +71,30 @@ template <typename Est>
 struct Snapshot {
   Eigen::VectorXi classes;
   Eigen::VectorXd count;
-  Eigen::MatrixXd means, proba;
+  Eigen::MatrixXd means, proba, variances;
   Eigen::VectorXd priors;
-  double epsilon;
 
   Snapshot(const Est& m, const Eigen::MatrixXd& probe)
       : classes(m.classes()),
         count(m.class_count()),
         means(m.means().template cast<double>()),
         proba(m.predict_proba(probe.cast<typename Est::Scalar>()).template cast<double>()),
-        priors(m.priors().template cast<double>()),
-        epsilon(double(m.epsilon())) {}
+        variances(test::variances(m)),
+        priors(m.priors().template cast<double>()) {}
 
   bool operator==(const Snapshot& o) const {
     return classes == o.classes && count == o.count && means == o.means && proba == o.proba && priors == o.priors &&
-           epsilon == o.epsilon;
+           variances == o.variances;
   }
 };
 
 }  // namespace test
 
 // The contract suite runs over every estimator kind and scalar.
-#define GDA_ESTIMATORS                                                                                       \
+#define GDA_DIAGONAL_ESTIMATORS                                                                              \
   gda::GaussianClassifier<float, gda::SharedDiagonal>, gda::GaussianClassifier<double, gda::SharedDiagonal>, \
       gda::GaussianClassifier<float, gda::PerClassDiagonal>, gda::GaussianClassifier<double, gda::PerClassDiagonal>
+#define GDA_FULL_ESTIMATORS                                                                          \
+  gda::GaussianClassifier<float, gda::SharedFull>, gda::GaussianClassifier<double, gda::SharedFull>, \
+      gda::GaussianClassifier<float, gda::PerClassFull>, gda::GaussianClassifier<double, gda::PerClassFull>
+#define GDA_ESTIMATORS GDA_DIAGONAL_ESTIMATORS, GDA_FULL_ESTIMATORS

@@ -102,6 +102,119 @@ std::vector<ld> log_proba(const Model& m, const Row& x) {
   return j;
 }
 
+// Full covariances (LDA: shared, QDA: per class), maximum likelihood, with LDA's shrinkage towards
+// (tr / D) I (a fixed intensity, or < 0 for the Gaussian Ledoit-Wolf estimate) and QDA's blend with I.
+struct FullModel {
+  bool shared = false;
+  std::vector<int> classes;
+  std::vector<ld> count, prior;
+  std::vector<std::vector<ld>> mean;              // K x D
+  std::vector<std::vector<std::vector<ld>>> cov;  // K of D x D (all equal for LDA)
+  ld shrinkage = 0;
+};
+
+template <typename MatX>
+FullModel fit_full(const MatX& X, const Eigen::VectorXi& y, const std::vector<ld>& w, bool shared, ld shrinkage = 0,
+                   ld reg_param = 0) {
+  // Means, counts and priors as the diagonal reference computes them.
+  const Model base = fit(X, y, w, false, 0);
+  FullModel m;
+  m.shared = shared;
+  m.classes = base.classes;
+  m.count = base.count;
+  m.prior = base.prior;
+  m.mean = base.mean;
+  const std::size_t k_count = m.classes.size(), d = static_cast<std::size_t>(X.cols());
+  auto cls = [&](Eigen::Index i) {
+    return static_cast<std::size_t>(std::lower_bound(m.classes.begin(), m.classes.end(), y[i]) - m.classes.begin());
+  };
+  std::vector<std::vector<std::vector<ld>>> scatter(k_count, std::vector<std::vector<ld>>(d, std::vector<ld>(d, 0)));
+  for (Eigen::Index i = 0; i < X.rows(); ++i) {
+    const std::size_t k = cls(i);
+    const ld wi = w.empty() ? 1 : w[std::size_t(i)];
+    for (std::size_t a = 0; a < d; ++a)
+      for (std::size_t b = 0; b < d; ++b)
+        scatter[k][a][b] +=
+            wi * (ld(X(i, Eigen::Index(a))) - m.mean[k][a]) * (ld(X(i, Eigen::Index(b))) - m.mean[k][b]);
+  }
+  ld total = 0;
+  for (ld c : m.count) total += c;
+  m.cov.assign(k_count, std::vector<std::vector<ld>>(d, std::vector<ld>(d, 0)));
+  if (shared) {
+    std::vector<std::vector<ld>> s(d, std::vector<ld>(d, 0));
+    for (std::size_t k = 0; k < k_count; ++k)
+      for (std::size_t a = 0; a < d; ++a)
+        for (std::size_t b = 0; b < d; ++b) s[a][b] += scatter[k][a][b] / total;
+    ld tr = 0, tr2 = 0;
+    for (std::size_t a = 0; a < d; ++a) {
+      tr += s[a][a];
+      for (std::size_t b = 0; b < d; ++b) tr2 += s[a][b] * s[a][b];
+    }
+    if (shrinkage < 0) {  // Chen, Wiesel, Eldar and Hero (2010), Rao-Blackwellised Ledoit-Wolf
+      const ld n = total, p = ld(d);
+      shrinkage = std::min<ld>(1, ((n - 2) / n * tr2 + tr * tr) / ((n + 2) * (tr2 - tr * tr / p)));
+    }
+    m.shrinkage = shrinkage;
+    for (std::size_t k = 0; k < k_count; ++k)
+      for (std::size_t a = 0; a < d; ++a)
+        for (std::size_t b = 0; b < d; ++b)
+          m.cov[k][a][b] = (1 - shrinkage) * s[a][b] + (a == b ? shrinkage * tr / ld(d) : 0);
+  } else {
+    for (std::size_t k = 0; k < k_count; ++k)
+      for (std::size_t a = 0; a < d; ++a)
+        for (std::size_t b = 0; b < d; ++b)
+          m.cov[k][a][b] = (1 - reg_param) * scatter[k][a][b] / m.count[k] + (a == b ? reg_param : 0);
+  }
+  return m;
+}
+
+// Lower Cholesky factor by the textbook loops.
+inline std::vector<std::vector<ld>> cholesky(const std::vector<std::vector<ld>>& a) {
+  const std::size_t d = a.size();
+  std::vector<std::vector<ld>> l(d, std::vector<ld>(d, 0));
+  for (std::size_t j = 0; j < d; ++j) {
+    ld diag = a[j][j];
+    for (std::size_t p = 0; p < j; ++p) diag -= l[j][p] * l[j][p];
+    l[j][j] = std::sqrt(diag);
+    for (std::size_t i = j + 1; i < d; ++i) {
+      ld v = a[i][j];
+      for (std::size_t p = 0; p < j; ++p) v -= l[i][p] * l[j][p];
+      l[i][j] = v / l[j][j];
+    }
+  }
+  return l;
+}
+
+template <typename Row>
+std::vector<ld> joint(const FullModel& m, const Row& x) {
+  const ld pi = 3.14159265358979323846264338327950288L;
+  std::vector<ld> out;
+  for (std::size_t k = 0; k < m.classes.size(); ++k) {
+    const auto l = cholesky(m.cov[k]);
+    const std::size_t d = l.size();
+    std::vector<ld> z(d);
+    ld j = std::log(m.prior[k]) - 0.5L * ld(d) * std::log(2 * pi);
+    for (std::size_t a = 0; a < d; ++a) {
+      ld v = ld(x[Eigen::Index(a)]) - m.mean[k][a];
+      for (std::size_t b = 0; b < a; ++b) v -= l[a][b] * z[b];
+      z[a] = v / l[a][a];
+      j -= std::log(l[a][a]) + 0.5L * z[a] * z[a];
+    }
+    out.push_back(j);
+  }
+  return out;
+}
+
+template <typename M, typename Row>
+std::vector<ld> log_proba_of(const M& m, const Row& x) {
+  std::vector<ld> j = joint(m, x);
+  const ld mx = *std::max_element(j.begin(), j.end());
+  ld s = 0;
+  for (ld v : j) s += std::exp(v - mx);
+  for (ld& v : j) v -= mx + std::log(s);
+  return j;
+}
+
 // Gaussian blobs: class k has mean offset + spread * k * (1, 2, ..., D) / D and per-feature scale.
 struct Blobs {
   Eigen::MatrixXd X;

@@ -28,7 +28,7 @@ void expect_throw(const std::function<void()>& f, std::initializer_list<const ch
 
 }  // namespace
 
-TEST_CASE("options out of range throw at construction") {
+TEST_CASE("options out of range, or for another kind, throw at construction") {
   gda::Options o;
   o.var_smoothing = -1;
   expect_throw<gda::InvalidArgument>([&] { gda::GaussianNB<> m(o); }, {"var_smoothing"});
@@ -41,6 +41,17 @@ TEST_CASE("options out of range throw at construction") {
   expect_throw<gda::InvalidArgument>([&] { gda::SharedVarianceNB<> m(o); }, {"priors[1]", ">= 0"});
   o.priors = Eigen::Vector2d(std::numeric_limits<double>::quiet_NaN(), 1);
   expect_throw<gda::InvalidArgument>([&] { gda::SharedVarianceNB<> m(o); }, {"priors[0]"});
+  o = gda::Options{};
+  o.shrinkage = 1.5;
+  expect_throw<gda::InvalidArgument>([&] { gda::LDA<> m(o); }, {"shrinkage", "[0, 1]"});
+  o.shrinkage = 0.3;
+  expect_throw<gda::InvalidArgument>([&] { gda::QDA<> m(o); }, {"shrinkage applies to gda::LDA", "PerClassFull"});
+  expect_throw<gda::InvalidArgument>([&] { gda::GaussianNB<> m(o); }, {"shrinkage applies to gda::LDA"});
+  o = gda::Options{};
+  o.reg_param = -0.1;
+  expect_throw<gda::InvalidArgument>([&] { gda::QDA<> m(o); }, {"reg_param", "[0, 1]"});
+  o.reg_param = 0.1;
+  expect_throw<gda::InvalidArgument>([&] { gda::LDA<> m(o); }, {"reg_param applies to gda::QDA"});
   CHECK(std::is_base_of_v<std::invalid_argument, gda::InvalidArgument>);
 }
 
@@ -56,7 +67,7 @@ TEST_CASE_TEMPLATE("using an unfitted estimator throws std::logic_error", Est, G
   expect_throw<std::logic_error>([&] { (void)m.score(X, Eigen::VectorXi::Zero(3)); }, {"predict"});
   expect_throw<std::logic_error>([&] { (void)m.means(); }, {"means"});
   expect_throw<std::logic_error>([&] { (void)m.classes(); }, {"classes"});
-  expect_throw<std::logic_error>([&] { (void)m.variances(); }, {"variances"});
+  expect_throw<std::logic_error>([&] { (void)test::variance(m, 0, 0); }, {"not fitted"});
   CHECK(std::is_base_of_v<std::logic_error, gda::NotFitted>);
 }
 
@@ -124,16 +135,23 @@ TEST_CASE_TEMPLATE("bad fit input throws and a failed refit keeps the old model"
   }
   SUBCASE("all of X constant") {
     expect_throw<gda::InvalidArgument>([&] { m.fit(Mat::Constant(10, 3, Scalar(2.5)), y.head(10)); },
-                                       {"fit", "every feature of X is constant"});
+                                       {"fit", Est::Kind::full ? "is singular" : "every feature of X is constant"});
   }
-  SUBCASE("a zero variance without smoothing names the feature and the option") {
-    gda::Options o;
-    o.var_smoothing = 0;
-    Est z(o);
+  SUBCASE("a zero variance without regularisation names the fault and the option") {
     Mat Xz = X;
     Xz.col(1).setConstant(Scalar(3));
-    expect_throw<gda::InvalidArgument>([&] { z.fit(Xz, y); }, {"fit", "feature 1", "var_smoothing"});
-    CHECK_FALSE(z.is_fitted());
+    if constexpr (Est::Kind::full) {
+      Est z;
+      const char* option = Est::Kind::shared ? "Options::shrinkage" : "Options::reg_param";
+      expect_throw<gda::InvalidArgument>([&] { z.fit(Xz, y); }, {"fit", "covariance", "singular", option});
+      CHECK_FALSE(z.is_fitted());
+    } else {
+      gda::Options o;
+      o.var_smoothing = 0;
+      Est z(o);
+      expect_throw<gda::InvalidArgument>([&] { z.fit(Xz, y); }, {"fit", "feature 1", "var_smoothing"});
+      CHECK_FALSE(z.is_fitted());
+    }
   }
   SUBCASE("labels that do not fit in int") {
     Eigen::Matrix<long long, Eigen::Dynamic, 1> y64 = y.cast<long long>();

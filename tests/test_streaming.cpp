@@ -28,9 +28,17 @@ template <typename Est>
 double max_rel_diff(const Est& a, const Est& b, const Eigen::MatrixXd& probe) {
   auto rel = [](const auto& x, const auto& y) { return ((x - y).array().abs() / (1 + y.array().abs())).maxCoeff(); };
   double d = rel(a.means(), b.means());
-  d = std::max(d, rel(a.variances(), b.variances()));
+  d = std::max(d, rel(test::variances(a), test::variances(b)));
   d = std::max(d, rel(a.priors(), b.priors()));
-  d = std::max(d, std::abs(a.epsilon() - b.epsilon()) / b.epsilon());
+  if constexpr (Est::Kind::full) {
+    if constexpr (Est::Kind::shared)
+      d = std::max(d, rel(a.covariance(), b.covariance()));
+    else
+      for (std::size_t k = 0; k < a.covariance().size(); ++k)
+        d = std::max(d, rel(a.covariance()[k], b.covariance()[k]));
+  } else {
+    d = std::max(d, std::abs(a.epsilon() - b.epsilon()) / b.epsilon());
+  }
   d = std::max(d, rel(a.predict_log_proba(probe), b.predict_log_proba(probe)));
   return d;
 }
@@ -39,12 +47,14 @@ const Eigen::Vector4i all_classes(0, 1, 2, 3);
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("partial_fit in random pieces equals one fit", Kind, gda::SharedDiagonal, gda::PerClassDiagonal) {
+TEST_CASE_TEMPLATE("partial_fit in random pieces equals one fit", Kind, gda::SharedDiagonal, gda::PerClassDiagonal,
+                   gda::SharedFull, gda::PerClassFull) {
   using Est = gda::GaussianClassifier<double, Kind>;
   for (const double offset : {0.0, 37.0, -100.0, 1e9}) {
     CAPTURE(offset);
     // Class means lie within 100 standard deviations of zero except at the offset of 1e9.
-    const auto data = ref::blobs(2500, 5, 4, 100 + std::uint32_t(std::abs(offset) / 10), offset, 3.0);
+    auto data = ref::blobs(2500, 5, 4, 100 + std::uint32_t(std::abs(offset) / 10), offset, 3.0);
+    if (Kind::full) data.X = test::correlate(data.X);
     // Sorting by label makes most pieces lack most classes.
     std::vector<Eigen::Index> order(std::size_t(data.X.rows()));
     std::iota(order.begin(), order.end(), 0);
@@ -71,19 +81,36 @@ TEST_CASE_TEMPLATE("partial_fit in random pieces equals one fit", Kind, gda::Sha
     CHECK(stream.class_count() == whole.class_count());
     CHECK(max_rel_diff(stream, whole, data.X) <= tol);
     // And against the long-double reference directly.
-    const auto r = ref::fit(X, y, {}, Kind::shared, 1e-9);
-    for (Eigen::Index k = 0; k < 4; ++k)
-      for (Eigen::Index j = 0; j < 5; ++j) {
-        CHECK_CLOSE(stream.means()(k, j), r.mean[std::size_t(k)][std::size_t(j)], tol);
-        CHECK_CLOSE(test::variance(stream, k, j), r.var[std::size_t(k)][std::size_t(j)], tol);
-      }
+    if constexpr (Kind::full) {
+      const auto r = ref::fit_full(X, y, {}, Kind::shared);
+      for (Eigen::Index k = 0; k < 4; ++k)
+        for (Eigen::Index j = 0; j < 5; ++j) {
+          CHECK_CLOSE(stream.means()(k, j), r.mean[std::size_t(k)][std::size_t(j)], tol);
+          for (Eigen::Index i = 0; i < 5; ++i) {
+            const auto& cov = r.cov[std::size_t(k)][std::size_t(j)][std::size_t(i)];
+            if constexpr (Kind::shared)
+              CHECK_CLOSE(stream.covariance()(j, i), cov, tol);
+            else
+              CHECK_CLOSE(stream.covariance()[std::size_t(k)](j, i), cov, tol);
+          }
+        }
+    } else {
+      const auto r = ref::fit(X, y, {}, Kind::shared, 1e-9);
+      for (Eigen::Index k = 0; k < 4; ++k)
+        for (Eigen::Index j = 0; j < 5; ++j) {
+          CHECK_CLOSE(stream.means()(k, j), r.mean[std::size_t(k)][std::size_t(j)], tol);
+          CHECK_CLOSE(test::variance(stream, k, j), r.var[std::size_t(k)][std::size_t(j)], tol);
+        }
+    }
   }
 }
 
-TEST_CASE_TEMPLATE("merging shards in any order equals one fit", Kind, gda::SharedDiagonal, gda::PerClassDiagonal) {
+TEST_CASE_TEMPLATE("merging shards in any order equals one fit", Kind, gda::SharedDiagonal, gda::PerClassDiagonal,
+                   gda::SharedFull, gda::PerClassFull) {
   using Est = gda::GaussianClassifier<double, Kind>;
   for (const double offset : {0.0, 1e9}) {
-    const auto data = ref::blobs(1800, 3, 4, 200, offset, 2.0);
+    auto data = ref::blobs(1800, 3, 4, 200, offset, 2.0);
+    if (Kind::full) data.X = test::correlate(data.X);
     Est whole;
     whole.fit(data.X, data.y);
     const auto cuts = random_cuts(data.X.rows(), 11);

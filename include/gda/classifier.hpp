@@ -11,6 +11,7 @@
 
 #include "covariance.hpp"
 #include "detail/diagonal_model.hpp"
+#include "detail/full_model.hpp"
 #include "detail/kernels.hpp"
 #include "detail/labels.hpp"
 #include "detail/parallel.hpp"
@@ -21,7 +22,8 @@
 namespace gda {
 
 /// Gaussian generative classifier: P(y = k) = alpha_k, x | y = k ~ Normal(mu_k, Sigma_k), with the covariance
-/// structure chosen by Kind (SharedDiagonal, PerClassDiagonal). See MODEL.md for every formula.
+/// structure chosen by Kind: SharedDiagonal, PerClassDiagonal (naive Bayes), SharedFull (LDA) or
+/// PerClassFull (QDA). See MODEL.md for every formula.
 ///
 /// Rows of X are samples and columns features, in any storage order; X is read in place, never copied.
 /// Labels are integers of any values; classes() holds them sorted, and every matrix with a class axis follows
@@ -39,25 +41,35 @@ class GaussianClassifier {
   static_assert(std::is_same_v<Scalar_, float> || std::is_same_v<Scalar_, double>,
                 "gda::GaussianClassifier: Scalar must be float or double");
   static_assert(detail::is_covariance_kind<Kind_>,
-                "gda::GaussianClassifier: Kind must be gda::SharedDiagonal or gda::PerClassDiagonal");
+                "gda::GaussianClassifier: Kind must be gda::SharedDiagonal, gda::PerClassDiagonal, gda::SharedFull or "
+                "gda::PerClassFull");
 
  public:
   using Scalar = Scalar_;
   using Kind = Kind_;
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
-  using Statistics = DiagonalStatistics;
+  /// DiagonalStatistics or FullStatistics, as the kind needs.
+  using Statistics = SufficientStatistics<Kind::full>;
 
  private:
-  using Model = detail::DiagonalModel<Scalar, Kind>;
+  using Model = std::conditional_t<Kind::full, detail::FullModel<Scalar, Kind>, detail::DiagonalModel<Scalar, Kind>>;
   using Output = detail::Output;
 
  public:
-  /// Variances as variances() returns them: length D (shared kinds) or K x D (per-class kinds).
-  using Variances = typename Model::Variances;
-
-  /// An unfitted estimator. Throws InvalidArgument if the options are out of range (Options::check).
-  explicit GaussianClassifier(Options options = {}) : options_(std::move(options)) { options_.check(); }
+  /// An unfitted estimator. Throws InvalidArgument if the options are out of range (Options::check) or set
+  /// for another kind (shrinkage is LDA's, reg_param QDA's).
+  explicit GaussianClassifier(Options options = {}) : options_(std::move(options)) {
+    options_.check();
+    if (options_.shrinkage != 0 && !(Kind::full && Kind::shared))
+      throw InvalidArgument(std::string("GaussianClassifier: Options::shrinkage applies to gda::LDA (SharedFull) "
+                                        "only, this estimator is ") +
+                            Kind::name);
+    if (options_.reg_param != 0 && !(Kind::full && !Kind::shared))
+      throw InvalidArgument(std::string("GaussianClassifier: Options::reg_param applies to gda::QDA (PerClassFull) "
+                                        "only, this estimator is ") +
+                            Kind::name);
+  }
 
   // ---------------------------------------------------------------------------------------------- fitting
 
@@ -239,10 +251,69 @@ class GaussianClassifier {
   const Vector& priors() const { return usable("priors"), model_.priors; }
   /// mu_k, the weighted class means (K x D).
   const Matrix& means() const { return usable("means"), model_.means; }
-  /// sigma^2 with the smoothing epsilon added: length D for shared kinds, K x D for per-class kinds.
-  const Variances& variances() const { return usable("variances"), model_.variances; }
-  /// The smoothing added to every variance: var_smoothing * max_j Var(x_j) over all samples seen.
-  Scalar epsilon() const { return usable("epsilon"), model_.epsilon; }
+  /// Diagonal kinds: sigma^2 with the smoothing epsilon added, length D (SharedDiagonal) or K x D (PerClassDiagonal).
+  template <typename K = Kind>
+  const typename detail::DiagonalModel<Scalar, K>::Variances& variances() const {
+    static_assert(!K::full,
+                  "gda::GaussianClassifier::variances() is for the diagonal kinds; LDA and QDA have "
+                  "covariance()");
+    return usable("variances"), model_.variances;
+  }
+  /// Diagonal kinds: the smoothing added to every variance, var_smoothing * max_j Var(x_j) over all samples seen.
+  template <typename K = Kind>
+  Scalar epsilon() const {
+    static_assert(!K::full, "gda::GaussianClassifier::epsilon() is for the diagonal kinds");
+    return usable("epsilon"), model_.epsilon;
+  }
+  /// Full kinds: the covariance as used, regularisation included: the D x D matrix (LDA) or one per class (QDA,
+  /// an empty matrix for a class without samples).
+  template <typename K = Kind>
+  const typename detail::FullModel<Scalar, K>::Covariance& covariance() const {
+    static_assert(K::full,
+                  "gda::GaussianClassifier::covariance() is for LDA and QDA; the diagonal kinds have "
+                  "variances()");
+    return usable("covariance"), model_.covariance;
+  }
+  /// LDA: the shrinkage intensity applied, Options::shrinkage or the Ledoit-Wolf estimate.
+  template <typename K = Kind>
+  Scalar shrinkage() const {
+    static_assert(K::full && K::shared, "gda::GaussianClassifier::shrinkage() is for LDA");
+    return usable("shrinkage"), model_.shrinkage;
+  }
+  /// LDA: the discriminant directions (D x min(K - 1, D)), most discriminant first, each with unit
+  /// within-class variance (v^T Sigma v = 1).
+  template <typename K = Kind>
+  const Matrix& scalings() const {
+    static_assert(K::full && K::shared, "gda::GaussianClassifier::scalings() is for LDA");
+    return usable("scalings"), model_.scalings;
+  }
+  /// LDA: the share of the between-class variance each direction of scalings() explains.
+  template <typename K = Kind>
+  const Vector& explained_variance_ratio() const {
+    static_assert(K::full && K::shared, "gda::GaussianClassifier::explained_variance_ratio() is for LDA");
+    return usable("explained_variance_ratio"), model_.explained_variance_ratio;
+  }
+
+  /// LDA as dimensionality reduction: X projected onto the discriminant directions, (X - m) scalings(), with m
+  /// the prior-weighted mean of the class means (n x min(K - 1, D)).
+  template <typename DX, typename K = Kind>
+  Matrix transform(const Eigen::MatrixBase<DX>& X) const {
+    static_assert(K::full && K::shared, "gda::GaussianClassifier::transform() is for LDA");
+    usable("transform");
+    const auto xr = matrix_view(X);
+    check_x(xr, "transform");
+    check_columns(xr, "transform");
+    const Eigen::Index n = xr.rows(), block = detail::block_rows(xr.cols(), sizeof(Scalar));
+    Matrix out(n, model_.scalings.cols());
+    detail::parallel_for((n + block - 1) / block, num_threads(), [&](Eigen::Index b, int) {
+      const Eigen::Index r0 = b * block, nb = std::min(block, n - r0);
+      out.middleRows(r0, nb).noalias() = (xr.middleRows(r0, nb).rowwise() - model_.projection_centre) * model_.scalings;
+      for (Eigen::Index i = r0; i < r0 + nb; ++i)
+        if (!out.row(i).allFinite()) detail::check_row_finite(xr, i, "transform");
+    });
+    return out;
+  }
+
   /// The sufficient statistics every parameter derives from (double precision).
   const Statistics& statistics() const { return fitted("statistics"), stats_; }
 
@@ -272,6 +343,13 @@ class GaussianClassifier {
     if (X.rows() == 0 || X.cols() == 0)
       throw InvalidArgument(std::string(fn) + ": X is empty (" + std::to_string(X.rows()) + " x " +
                             std::to_string(X.cols()) + ")");
+  }
+
+  template <typename XRef>
+  void check_columns(const XRef& X, const char* fn) const {
+    if (X.cols() != stats_.n_features())
+      throw InvalidArgument(std::string(fn) + ": X has " + std::to_string(X.cols()) +
+                            " columns, the model was fitted on " + std::to_string(stats_.n_features()));
   }
 
   static void check_w(const detail::VectorRef<Scalar>* w, Eigen::Index n, const char* fn) {
@@ -352,8 +430,8 @@ class GaussianClassifier {
     const Eigen::Index chunk = 64 * detail::block_rows(d, sizeof(Scalar));
     Statistics st = detail::reduce_rows(xr.rows(), chunk, threads, Statistics(k_count, d),
                                         [&](Eigen::Index r0, Eigen::Index r1, Statistics& part, int slot) {
-                                          detail::accumulate_diagonal(xr, yr, w, map, r0, r1, part,
-                                                                      scratch[static_cast<std::size_t>(slot)], fn);
+                                          detail::accumulate(xr, yr, w, map, r0, r1, part,
+                                                             scratch[static_cast<std::size_t>(slot)], fn);
                                         });
     if (continuing) {
       Statistics all = stats_;
@@ -390,9 +468,7 @@ class GaussianClassifier {
     usable(fn);
     const auto xr = matrix_view(X);
     check_x(xr, fn);
-    if (xr.cols() != stats_.n_features())
-      throw InvalidArgument(std::string(fn) + ": X has " + std::to_string(xr.cols()) +
-                            " columns, the model was fitted on " + std::to_string(stats_.n_features()));
+    check_columns(xr, fn);
     auto& out = const_cast<Eigen::MatrixBase<DO>&>(out_const).derived();
     const Eigen::Index n = xr.rows(), k_count = classes_.size();
     const Eigen::Index want_cols = mode == Output::label ? 1 : k_count;
@@ -451,5 +527,13 @@ using SharedVarianceNB = GaussianClassifier<Scalar, SharedDiagonal>;
 /// Naive Bayes with per-class variances, as scikit-learn's GaussianNB.
 template <typename Scalar = double>
 using GaussianNB = GaussianClassifier<Scalar, PerClassDiagonal>;
+
+/// Linear discriminant analysis: one full covariance shared by all classes.
+template <typename Scalar = double>
+using LDA = GaussianClassifier<Scalar, SharedFull>;
+
+/// Quadratic discriminant analysis: one full covariance per class.
+template <typename Scalar = double>
+using QDA = GaussianClassifier<Scalar, PerClassFull>;
 
 }  // namespace gda

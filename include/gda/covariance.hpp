@@ -18,6 +18,20 @@ struct PerClassDiagonal {
   static constexpr const char* name = "PerClassDiagonal";
 };
 
+/// One full covariance matrix shared by all classes: linear discriminant analysis (LDA).
+struct SharedFull {
+  static constexpr bool shared = true;
+  static constexpr bool full = true;
+  static constexpr const char* name = "SharedFull";
+};
+
+/// One full covariance matrix per class: quadratic discriminant analysis (QDA).
+struct PerClassFull {
+  static constexpr bool shared = false;
+  static constexpr bool full = true;
+  static constexpr const char* name = "PerClassFull";
+};
+
 namespace detail {
 
 template <typename Kind>
@@ -26,6 +40,10 @@ template <>
 inline constexpr bool is_covariance_kind<SharedDiagonal> = true;
 template <>
 inline constexpr bool is_covariance_kind<PerClassDiagonal> = true;
+template <>
+inline constexpr bool is_covariance_kind<SharedFull> = true;
+template <>
+inline constexpr bool is_covariance_kind<PerClassFull> = true;
 
 }  // namespace detail
 }  // namespace gda
