@@ -483,17 +483,15 @@ class GaussianClassifier {
     // computed the same way whatever the thread count.
     const Eigen::Index block = detail::block_rows(xr.cols() + k_count, sizeof(Scalar));
     const int threads = num_threads();
-    std::vector<Matrix> xc(static_cast<std::size_t>(threads)), sc(static_cast<std::size_t>(threads));
+    std::vector<detail::ScoreScratch<Scalar>> scratch(static_cast<std::size_t>(threads));
     detail::parallel_for((n + block - 1) / block, threads, [&](Eigen::Index b, int slot) {
       const Eigen::Index r0 = b * block, nb = std::min(block, n - r0);
-      Matrix& S = sc[static_cast<std::size_t>(slot)];
-      model_.scores(xr, r0, nb, mode == Output::joint, xc[static_cast<std::size_t>(slot)], S);
-      for (Eigen::Index i = 0; i < nb; ++i) {
-        if (Model::row_ok(S, i))
-          write_row<mode>(S.row(i), out, r0 + i);
-        else
-          write_row<mode>(model_.scores_wide(xr, r0 + i, mode == Output::joint, fn), out, r0 + i);
-      }
+      auto& sc = scratch[static_cast<std::size_t>(slot)];
+      model_.scores(xr, r0, nb, mode == Output::joint, sc.xc, sc.s);
+      // Whole-block log-sum-exp, column by column; rows it cannot serve are redone one by one below.
+      const auto ok = detail::finish_block<mode>(sc, classes_, out.middleRows(r0, nb));
+      for (Eigen::Index i = 0; i < nb; ++i)
+        if (!ok[i]) write_row<mode>(model_.scores_wide(xr, r0 + i, mode == Output::joint, fn), out, r0 + i);
     });
   }
 

@@ -173,10 +173,13 @@ struct FullModel {
           S.col(k).setZero();
           continue;
         }
-        // -1/2 ||L_k^-1 (x' - mu'_k)||^2
-        r = (Xc.rowwise() - centred_means.row(k)).transpose();
-        factor[static_cast<std::size_t>(k)].template triangularView<Eigen::Lower>().solveInPlace(r);
-        S.col(k) = -0.5 * r.colwise().squaredNorm().transpose();
+        // -1/2 ||L_k^-1 (x' - mu'_k)||^2 for every row: Y L_k^T = R solved in place, rows of R being residuals
+        r.noalias() = Xc.rowwise() - centred_means.row(k);
+        factor[static_cast<std::size_t>(k)]
+            .transpose()
+            .template triangularView<Eigen::Upper>()
+            .template solveInPlace<Eigen::OnTheRight>(r);
+        S.col(k) = -0.5 * r.rowwise().squaredNorm();
       }
     }
     S.rowwise() += bias;

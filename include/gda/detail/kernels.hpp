@@ -48,143 +48,153 @@ void check_row_finite(const XRef& X, Eigen::Index i, const char* fn) {
                            i, j);
 }
 
-/// Scratch of one thread's fit: a block's rows sorted by class, and one class's block moments.
+using RowMatrixXd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+/// Scratch of one thread's fit: a block's classes and weights, its rows as row-major doubles when X is not
+/// already that, and per-class accumulators (K x D, row-major, so a class's row is contiguous).
 struct FitScratch {
   std::vector<int> cls;
   std::vector<double> wt;
-  std::vector<Eigen::Index> order, start, next;
-  Eigen::RowVectorXd shift, sum, mean_lo, m2;
-  Eigen::MatrixXd z, scatter;  // full kinds: centred rows of one class, and their scatter
+  std::vector<Eigen::Index> first;  // first row of each class in the block, -1 if absent
+  Eigen::VectorXd wsum;
+  RowMatrixXd rows, shift, s1, mean, mean_lo, s2;
+  std::vector<Eigen::Index> order, start, next;  // full kinds: the block's rows grouped by class
+  Eigen::MatrixXd z, scatter;                    // full kinds: one class's centred rows, and their scatter
 };
 
 /// Finite X whose sums or squares overflow double: names the first column at fault.
 template <typename Row>
 [[noreturn]] void throw_overflow(const Row& moments, const char* fn) {
   Eigen::Index j = 0;
-  while (j + 1 < moments.size() && std::isfinite(moments[j])) ++j;
+  while (j + 1 < moments.size() && std::isfinite(moments(j))) ++j;
   throw InvalidArgument(std::string(fn) + ": the values of X in column " + std::to_string(j) +
                         " are too large: their sums or squares overflow double");
 }
 
 /// Adds rows [r0, r1) of (X, y, w) to per-class statistics (diagonal or full), in one pass over memory.
 ///
-/// Each block of rows is sorted by class (indices only); each class's rows in the block are reduced twice
-/// while in cache, to the block mean and then the centred second moment (per feature, or the scatter matrix
-/// as one rank-n update of the centred rows), and the block result is merged into `stats` with the
-/// Chan-Golub-LeVeque formula. Centring within the block is what keeps
-/// features around 1e9 with unit spread exact, where sum x^2 - (sum x)^2 / n loses every digit.
-/// Validates as it goes: labels outside `map`, negative or non-finite weights and non-finite X throw
-/// InvalidArgument naming the row; `stats` is then partly updated, so callers pass a scratch copy.
+/// X is read in blocks of rows that stay in cache, each seen as rows of doubles (a column-major or float block
+/// is transposed into scratch first). Two passes over the cached block, each vectorised across the features
+/// and adding every row into its class's accumulator, give the class's block mean (sums of x - x_0, x_0 the
+/// class's first row in the block, so that values near 1e9 do not round at the scale of a growing sum) and
+/// then its centred second moment: per feature, or for the full kinds the scatter matrix as one rank-n update
+/// of the class's centred rows. Each block result is merged into `stats` with the Chan-Golub-LeVeque formula.
+/// Centring within the block is what keeps features around 1e9 with unit spread exact, where the textbook
+/// sum x^2 - (sum x)^2 / n loses every digit. Validates as it goes: labels outside `map`, negative or
+/// non-finite weights and non-finite X throw InvalidArgument naming the row; `stats` is then partly updated,
+/// so callers pass a scratch copy.
 template <typename XRef, typename Label, typename WScalar, bool Full>
 void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar>* w, const LabelMap& map,
                 Eigen::Index r0, Eigen::Index r1, SufficientStatistics<Full>& stats, FitScratch& s, const char* fn) {
-  constexpr bool row_major = XRef::IsRowMajor;
+  using Scalar = typename XRef::Scalar;
+  constexpr bool direct = XRef::IsRowMajor && std::is_same_v<Scalar, double>;
+  using RowsMap = Eigen::Map<const RowMatrixXd, 0, Eigen::OuterStride<>>;
   const Eigen::Index d = X.cols();
   const Eigen::Index k_count = stats.n_classes();
-  const Eigen::Index block = block_rows(d, sizeof(typename XRef::Scalar));
-  s.sum.resize(d);
-  s.m2.resize(d);
-  s.start.assign(static_cast<std::size_t>(k_count) + 1, 0);
+  const Eigen::Index block = block_rows(d, sizeof(double));
+  s.shift.resize(k_count, d);
+  s.s1.resize(k_count, d);
+  s.mean.resize(k_count, d);
+  s.mean_lo.resize(k_count, d);
+  if (!Full) s.s2.resize(k_count, d);
 
   for (Eigen::Index b0 = r0; b0 < r1; b0 += block) {
-    const Eigen::Index b1 = std::min(r1, b0 + block);
-    const auto nb = static_cast<std::size_t>(b1 - b0);
-    s.cls.resize(nb);
-    s.wt.resize(nb);
-    s.order.resize(nb);
-    std::fill(s.start.begin(), s.start.end(), 0);
-    for (Eigen::Index i = b0; i < b1; ++i) {
-      const int label = label_at(y, i, fn);
+    const Eigen::Index b1 = std::min(r1, b0 + block), nb = b1 - b0;
+    s.cls.resize(static_cast<std::size_t>(nb));
+    s.wt.resize(static_cast<std::size_t>(nb));
+    s.first.assign(static_cast<std::size_t>(k_count), -1);
+    s.wsum.setZero(k_count);
+    for (Eigen::Index i = 0; i < nb; ++i) {
+      const int label = label_at(y, b0 + i, fn);
       const int k = map(label);
       if (k < 0)
-        throw InvalidArgument(std::string(fn) + ": " + at("y", i) + " = " + std::to_string(label) +
+        throw InvalidArgument(std::string(fn) + ": " + at("y", b0 + i) + " = " + std::to_string(label) +
                               " is not one of the declared classes");
       double wi = 1;
       if (w) {
-        wi = static_cast<double>((*w)[i]);
+        wi = static_cast<double>((*w)[b0 + i]);
         if (!std::isfinite(wi) || wi < 0)
-          throw InvalidArgument(std::string(fn) + ": " + at("w", i) + " = " + std::to_string(wi) +
+          throw InvalidArgument(std::string(fn) + ": " + at("w", b0 + i) + " = " + std::to_string(wi) +
                                 " is not a finite non-negative weight");
       }
-      s.cls[static_cast<std::size_t>(i - b0)] = k;
-      s.wt[static_cast<std::size_t>(i - b0)] = wi;
-      ++s.start[static_cast<std::size_t>(k) + 1];
+      s.cls[static_cast<std::size_t>(i)] = k;
+      s.wt[static_cast<std::size_t>(i)] = wi;
+      s.wsum[k] += wi;
+      if (s.first[static_cast<std::size_t>(k)] < 0) s.first[static_cast<std::size_t>(k)] = i;
     }
-    // Counting sort of the block's row indices by class.
-    for (std::size_t k = 0; k < static_cast<std::size_t>(k_count); ++k) s.start[k + 1] += s.start[k];
-    s.next.assign(s.start.begin(), s.start.end() - 1);
-    for (std::size_t r = 0; r < nb; ++r)
-      s.order[static_cast<std::size_t>(s.next[static_cast<std::size_t>(s.cls[r])]++)] =
-          b0 + static_cast<Eigen::Index>(r);
-
-    for (Eigen::Index k = 0; k < k_count; ++k) {
-      const auto first = static_cast<std::size_t>(s.start[static_cast<std::size_t>(k)]);
-      const auto last = static_cast<std::size_t>(s.start[static_cast<std::size_t>(k) + 1]);
-      if (first == last) continue;
-      double wk = 0;
-      for (std::size_t r = first; r < last; ++r) wk += s.wt[static_cast<std::size_t>(s.order[r] - b0)];
-      // sum_j = sum_i w_i (x_ij - x_0j), shifted by the class's first row in the block so that the sum stays
-      // small: summing raw values near 1e9 would round at the scale of the growing sum.
-      const Eigen::Index row0 = s.order[first];
-      s.shift = X.row(row0).template cast<double>();
-      if constexpr (row_major) {
-        s.sum.setZero();
-        for (std::size_t r = first; r < last; ++r)
-          s.sum +=
-              s.wt[static_cast<std::size_t>(s.order[r] - b0)] * (X.row(s.order[r]).template cast<double>() - s.shift);
+    // The block as rows of doubles: X itself when it already is that, else a transposed copy in cache.
+    const RowsMap R = [&] {
+      if constexpr (direct) {
+        return RowsMap(X.data() + b0 * X.outerStride(), nb, d, Eigen::OuterStride<>(X.outerStride()));
       } else {
-        for (Eigen::Index j = 0; j < d; ++j) {
-          double acc = 0;
-          for (std::size_t r = first; r < last; ++r)
-            acc +=
-                s.wt[static_cast<std::size_t>(s.order[r] - b0)] * (static_cast<double>(X(s.order[r], j)) - s.shift[j]);
-          s.sum[j] = acc;
-        }
+        s.rows = X.middleRows(b0, nb).template cast<double>();
+        return RowsMap(s.rows.data(), nb, d, Eigen::OuterStride<>(d));
       }
-      // A NaN or infinity anywhere in these rows reaches the sum, even at weight 0 (0 * inf = NaN).
-      if (!s.sum.allFinite()) {
-        for (std::size_t r = first; r < last; ++r) check_row_finite(X, s.order[r], fn);
-        throw_overflow(s.sum, fn);
+    }();
+
+    // Pass 1: s1_k = sum_i w_i (x_i - x_0k) over the class's rows.
+    for (Eigen::Index k = 0; k < k_count; ++k) {
+      if (s.first[static_cast<std::size_t>(k)] < 0) continue;
+      s.shift.row(k) = R.row(s.first[static_cast<std::size_t>(k)]);
+      s.s1.row(k).setZero();
+    }
+    for (Eigen::Index i = 0; i < nb; ++i) {
+      const int k = s.cls[static_cast<std::size_t>(i)];
+      s.s1.row(k) += s.wt[static_cast<std::size_t>(i)] * (R.row(i) - s.shift.row(k));
+    }
+    // A NaN or infinity anywhere in the block reaches a sum, even at weight 0 (0 * inf = NaN).
+    for (Eigen::Index k = 0; k < k_count; ++k) {
+      if (s.first[static_cast<std::size_t>(k)] < 0 || s.s1.row(k).allFinite()) continue;
+      for (Eigen::Index i = 0; i < nb; ++i) check_row_finite(X, b0 + i, fn);
+      throw_overflow(s.s1.row(k), fn);
+    }
+    // mean_k = x_0k + s1_k / W_k, kept as hi + lo (TwoSum) for the merge.
+    for (Eigen::Index k = 0; k < k_count; ++k) {
+      if (s.first[static_cast<std::size_t>(k)] < 0 || s.wsum[k] == 0) continue;
+      const auto step = (s.s1.row(k) / s.wsum[k]).array();
+      s.mean.row(k) = s.shift.row(k) + step.matrix();
+      const auto back = (s.mean.row(k) - s.shift.row(k)).array();
+      s.mean_lo.row(k) = ((s.shift.row(k).array() - (s.mean.row(k).array() - back)) + (step - back)).matrix();
+    }
+
+    if constexpr (!Full) {
+      // Pass 2: M2_kj = sum_i w_i (x_ij - mean_kj)^2.
+      for (Eigen::Index k = 0; k < k_count; ++k) s.s2.row(k).setZero();
+      for (Eigen::Index i = 0; i < nb; ++i) {
+        const int k = s.cls[static_cast<std::size_t>(i)];
+        if (s.wsum[k] == 0) continue;
+        s.s2.row(k) += s.wt[static_cast<std::size_t>(i)] * (R.row(i) - s.mean.row(k)).cwiseAbs2();
       }
-      if (wk == 0) continue;
-      // mean = shift + sum / W, kept as hi + lo (TwoSum) for the merge
-      const Eigen::RowVectorXd step = s.sum / wk;
-      const Eigen::RowVectorXd mean = s.shift + step;
-      const Eigen::RowVectorXd back = mean - s.shift;
-      s.mean_lo = (s.shift - (mean - back)) + (step - back);
-      if constexpr (Full) {
-        // M2 = Z^T Z with the rows of Z = sqrt(w_i) (x_i - mean): a rank-n update of the cached rows
-        const Eigen::Index nk = static_cast<Eigen::Index>(last - first);
-        s.z.resize(nk, d);
-        for (Eigen::Index r = 0; r < nk; ++r) {
-          const Eigen::Index i = s.order[first + static_cast<std::size_t>(r)];
-          s.z.row(r) = std::sqrt(s.wt[static_cast<std::size_t>(i - b0)]) * (X.row(i).template cast<double>() - mean);
+      for (Eigen::Index k = 0; k < k_count; ++k) {
+        if (s.first[static_cast<std::size_t>(k)] < 0 || s.wsum[k] == 0) continue;
+        if (!s.s2.row(k).allFinite()) throw_overflow(s.s2.row(k), fn);
+        stats.add(k, s.wsum[k], s.mean.row(k), s.mean_lo.row(k), s.s2.row(k));
+      }
+    } else {
+      // Pass 2: M2_k = Z^T Z with the rows of Z = sqrt(w_i) (x_i - mean_k), a rank-n update per class.
+      s.start.assign(static_cast<std::size_t>(k_count) + 1, 0);
+      for (Eigen::Index i = 0; i < nb; ++i) ++s.start[static_cast<std::size_t>(s.cls[static_cast<std::size_t>(i)]) + 1];
+      for (std::size_t k = 0; k < static_cast<std::size_t>(k_count); ++k) s.start[k + 1] += s.start[k];
+      s.next.assign(s.start.begin(), s.start.end() - 1);
+      s.order.resize(static_cast<std::size_t>(nb));
+      for (Eigen::Index i = 0; i < nb; ++i)
+        s.order[static_cast<std::size_t>(s.next[static_cast<std::size_t>(s.cls[static_cast<std::size_t>(i)])]++)] = i;
+      for (Eigen::Index k = 0; k < k_count; ++k) {
+        const auto first = static_cast<std::size_t>(s.start[static_cast<std::size_t>(k)]);
+        const auto last = static_cast<std::size_t>(s.start[static_cast<std::size_t>(k) + 1]);
+        if (first == last || s.wsum[k] == 0) continue;
+        s.z.resize(static_cast<Eigen::Index>(last - first), d);
+        for (std::size_t r = first; r < last; ++r) {
+          const Eigen::Index i = s.order[r];
+          s.z.row(static_cast<Eigen::Index>(r - first)) =
+              std::sqrt(s.wt[static_cast<std::size_t>(i)]) * (R.row(i) - s.mean.row(k));
         }
         s.scatter.setZero(d, d);
         s.scatter.template selfadjointView<Eigen::Lower>().rankUpdate(s.z.transpose());
         s.scatter.template triangularView<Eigen::StrictlyUpper>() = s.scatter.transpose();
         if (!s.scatter.allFinite()) throw_overflow(s.scatter.diagonal().transpose(), fn);
-        stats.add(k, wk, mean, s.mean_lo, s.scatter);
-        continue;
+        stats.add(k, s.wsum[k], s.mean.row(k), s.mean_lo.row(k), s.scatter);
       }
-      // M2_j = sum_i w_i (x_ij - mean_j)^2, second pass over the cached rows
-      s.m2.setZero();
-      if constexpr (row_major) {
-        for (std::size_t r = first; r < last; ++r)
-          s.m2 += s.wt[static_cast<std::size_t>(s.order[r] - b0)] *
-                  (X.row(s.order[r]).template cast<double>() - mean).cwiseAbs2();
-      } else {
-        for (Eigen::Index j = 0; j < d; ++j) {
-          double acc = 0;
-          for (std::size_t r = first; r < last; ++r) {
-            const double dev = static_cast<double>(X(s.order[r], j)) - mean[j];
-            acc += s.wt[static_cast<std::size_t>(s.order[r] - b0)] * dev * dev;
-          }
-          s.m2[j] = acc;
-        }
-      }
-      if (!s.m2.allFinite()) throw_overflow(s.m2, fn);
-      stats.add(k, wk, mean, s.mean_lo, s.m2);
     }
   }
 }
@@ -197,6 +207,77 @@ auto logsumexp(const Row& v) {
   const S m = v.maxCoeff();
   if (!(m > -std::numeric_limits<S>::infinity())) return m;
   return m + std::log((v.array() - m).exp().sum());
+}
+
+/// What a scoring pass writes.
+enum class Output { joint, log_proba, proba, label };
+
+/// Scratch of one thread's scoring.
+template <typename Scalar>
+struct ScoreScratch {
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+  Matrix xc, s, e;
+  Vector m, sum;
+  Eigen::VectorXi best;
+  Eigen::Array<bool, Eigen::Dynamic, 1> ok;
+};
+
+/// Turns a block's scores S (nb x K, J_k up to a per-row constant) into the output of `mode`, written to the
+/// caller's rows once: labels (argmax), J itself, log posteriors S - m - log sum exp(S - m) or posteriors
+/// exp(S - m) / sum, with m the row maximum. Column-wise over the block, so every step is vectorised. Returns,
+/// per row, whether that row was served: a NaN or a non-finite maximum (an overflowed row, or a non-finite
+/// input) is left for the caller's row-wise fallback.
+template <Output mode, typename Scalar, typename Out>
+const Eigen::Array<bool, Eigen::Dynamic, 1>& finish_block(ScoreScratch<Scalar>& sc, const Eigen::VectorXi& classes,
+                                                          Out&& out) {
+  auto& S = sc.s;
+  const Eigen::Index nb = S.rows(), k_count = S.cols();
+  // m = max_k S_k, and for labels its index (the first on ties).
+  sc.m = S.col(0);
+  if (mode == Output::label) sc.best.setZero(nb);
+  for (Eigen::Index k = 1; k < k_count; ++k) {
+    if constexpr (mode == Output::label) {
+      const auto better = (S.col(k).array() > sc.m.array()).eval();
+      sc.best = better.select(Eigen::VectorXi::Constant(nb, static_cast<int>(k)), sc.best);
+    }
+    sc.m = sc.m.cwiseMax(S.col(k));
+  }
+  if constexpr (mode == Output::label || mode == Output::joint) {
+    // A NaN anywhere in the row makes its sum NaN; the maximum must be finite.
+    sc.ok = sc.m.array().isFinite() && !S.rowwise().sum().array().isNaN();
+    if constexpr (mode == Output::label) {
+      for (Eigen::Index i = 0; i < nb; ++i) out(i) = classes[sc.best[i]];
+    } else {
+      out = S;
+    }
+  } else {
+    S.colwise() -= sc.m;
+    // E = exp(S - m), vectorised; Eigen's exp clamps its argument near the bottom of the range and gives
+    // ~1e-308 where exp underflows to 0 (and for a class of probability 0, where S = -inf), so arguments below
+    // log(denorm_min) are set to exactly 0 afterwards, in a plain loop (Eigen 3.4's select is not vectorised).
+    const Scalar floor = std::log(std::numeric_limits<Scalar>::denorm_min());
+    sc.e = S.array().exp();
+    {
+      const Scalar* src = S.data();
+      Scalar* dst = sc.e.data();
+      for (Eigen::Index i = 0; i < S.size(); ++i) dst[i] = src[i] < floor ? Scalar(0) : dst[i];
+    }
+    sc.sum = sc.e.rowwise().sum();
+    // sum >= 1 when the row is sound; NaN or infinite otherwise.
+    sc.ok = sc.m.array().isFinite() && sc.sum.array().isFinite();
+    // Finished in the scratch, then copied once: the caller's storage order never changes a value (a strided
+    // write would make Eigen fall back from its vectorised exp to std::exp).
+    if constexpr (mode == Output::log_proba) {
+      sc.sum = sc.sum.array().log().matrix();
+      S.colwise() -= sc.sum;
+    } else {
+      sc.sum = sc.sum.cwiseInverse();
+      S = (sc.e.array().colwise() * sc.sum.array()).matrix();
+    }
+    out = S;
+  }
+  return sc.ok;
 }
 
 }  // namespace gda::detail

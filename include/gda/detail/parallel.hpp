@@ -23,26 +23,28 @@ namespace gda::detail {
 /// rethrown after all have finished, so the error reported does not depend on the thread count either.
 template <typename Body>
 void parallel_for(Eigen::Index count, int threads, Body&& body) {
-  const int t = static_cast<int>(std::min<Eigen::Index>(std::max(threads, 1), count));
-  if (t <= 1) {
-    for (Eigen::Index i = 0; i < count; ++i) body(i, 0);
-    return;
-  }
+  const int t = static_cast<int>(std::min<Eigen::Index>(std::max(threads, 1), std::max<Eigen::Index>(count, 1)));
   Eigen::Index failed_at = count;
   std::exception_ptr failure;
-  GDA_OMP(parallel for num_threads(t) schedule(dynamic, 1))
-  for (Eigen::Index i = 0; i < count; ++i) {
+  // Even one thread runs inside a parallel region, whose threads ask for no nested threads: Eigen would
+  // otherwise spread every block's small product over all cores (or set up to, at a cost per product),
+  // whatever thread count was asked for. The setting is the region's own and ends with it.
+  GDA_OMP(parallel num_threads(t)) {
     int slot = 0;
 #ifdef _OPENMP
     slot = omp_get_thread_num();
+    omp_set_num_threads(1);
 #endif
-    try {
-      body(i, slot);
-    } catch (...) {
-      GDA_OMP(critical(gda_parallel_for_failure))
-      if (i < failed_at) {
-        failed_at = i;
-        failure = std::current_exception();
+    GDA_OMP(for schedule(dynamic, 1))
+    for (Eigen::Index i = 0; i < count; ++i) {
+      try {
+        body(i, slot);
+      } catch (...) {
+        GDA_OMP(critical(gda_parallel_for_failure))
+        if (i < failed_at) {
+          failed_at = i;
+          failure = std::current_exception();
+        }
       }
     }
   }
