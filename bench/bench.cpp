@@ -1,0 +1,195 @@
+// gda's benchmarks: fit and predict_proba of every kind, float and double, both storage orders, beside
+// (a) a kernel that only reads X once, the memory-bandwidth limit, and (b) a textbook plain-loop
+// implementation, all in this one binary so every figure is a ratio measured in one run.
+//
+// Counters: bytes_per_second is the bytes of X processed per second; x_read_once is the time over the time of
+// reading the same X once (1.0 is the limit); vs_textbook is how many times faster than the textbook loop on the
+// same data. Everything runs on one thread unless the name says threads=2.
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <gda/gda.hpp>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "data.hpp"
+#include "textbook.hpp"
+
+namespace {
+
+using Index = Eigen::Index;
+using Clock = std::chrono::steady_clock;
+
+struct Shape {
+  Index n, d, k;
+};
+
+std::string name(const Shape& s) {
+  return "n=" + std::to_string(s.n) + ",d=" + std::to_string(s.d) + ",k=" + std::to_string(s.k);
+}
+
+template <typename Scalar, bool RowMajor>
+std::string variant(const Shape& s) {
+  return std::string(std::is_same_v<Scalar, float> ? "float" : "double") + "/" + (RowMajor ? "row" : "col") + "/" +
+         name(s);
+}
+
+// Mean seconds per iteration of the reference kernels, keyed by variant, for the ratios.
+std::map<std::string, double>& read_once_seconds() {
+  static std::map<std::string, double> m;
+  return m;
+}
+std::map<std::string, double>& textbook_seconds() {
+  static std::map<std::string, double> m;
+  return m;
+}
+
+// Runs `body` once per iteration, timing it, and sets the bytes and ratio counters.
+template <typename Body>
+double timed(benchmark::State& state, double x_bytes, const std::string& key, Body&& body) {
+  double total = 0;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    body();
+    total += std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+  const double mean = total / double(state.iterations());
+  state.SetBytesProcessed(static_cast<int64_t>(x_bytes * double(state.iterations())));
+  if (const auto it = read_once_seconds().find(key); it != read_once_seconds().end())
+    state.counters["x_read_once"] = mean / it->second;
+  return mean;
+}
+
+template <typename Scalar, bool RowMajor>
+void read_once(benchmark::State& state, Shape s) {
+  const auto& X = bench::X<Scalar, RowMajor>(s.n, s.d, s.k);
+  const std::string key = variant<Scalar, RowMajor>(s);
+  read_once_seconds().erase(key);
+  const double mean = timed(state, double(X.size()) * sizeof(Scalar), key, [&] {
+    benchmark::DoNotOptimize(X.sum());  // vectorised, one pass over X
+  });
+  read_once_seconds()[key] = mean;
+}
+
+template <typename Scalar, bool RowMajor>
+void textbook(benchmark::State& state, Shape s, bool full, bool fit) {
+  const auto& X = bench::X<Scalar, RowMajor>(s.n, s.d, s.k);
+  const auto& y = bench::data(s.n, s.d, s.k).y;
+  const std::string key = variant<Scalar, RowMajor>(s);
+  const int k = int(s.k);
+  Eigen::MatrixXd out(s.n, s.k);
+  double mean;
+  if (full) {
+    const auto g = bench::textbook::fit_full(X, y, k);
+    mean = fit ? timed(state, double(X.size()) * sizeof(Scalar), key,
+                       [&] { benchmark::DoNotOptimize(bench::textbook::fit_full(X, y, k)); })
+               : timed(state, double(X.size()) * sizeof(Scalar), key,
+                       [&] { bench::textbook::predict_proba_full(g, X, out); });
+  } else {
+    const auto m = bench::textbook::fit_nb(X, y, k);
+    mean = fit ? timed(state, double(X.size()) * sizeof(Scalar), key,
+                       [&] { benchmark::DoNotOptimize(bench::textbook::fit_nb(X, y, k)); })
+               : timed(state, double(X.size()) * sizeof(Scalar), key,
+                       [&] { bench::textbook::predict_proba_nb(m, X, out); });
+  }
+  textbook_seconds()[key + (full ? "/full" : "/nb") + (fit ? "/fit" : "/predict")] = mean;
+}
+
+template <typename Model, bool RowMajor>
+void estimator(benchmark::State& state, Shape s, bool fit, int threads) {
+  using Scalar = typename Model::Scalar;
+  const auto& X = bench::X<Scalar, RowMajor>(s.n, s.d, s.k);
+  const auto& y = bench::data(s.n, s.d, s.k).y;
+  const std::string key = variant<Scalar, RowMajor>(s);
+  gda::ThreadLimit limit(threads);
+  gda::Options options;
+  if constexpr (Model::Kind::full) {
+    if (Model::Kind::shared)
+      options.shrinkage = 1e-3;  // well-posed at every shape
+    else
+      options.reg_param = 1e-3;
+  }
+  Model model(options);
+  model.fit(X, y);
+  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> out(s.n, s.k);
+  const double mean = fit ? timed(state, double(X.size()) * sizeof(Scalar), key, [&] { model.fit(X, y); })
+                          : timed(state, double(X.size()) * sizeof(Scalar), key, [&] { model.predict_proba(X, out); });
+  const std::string family = Model::Kind::full ? "/full" : "/nb";
+  if (const auto it = textbook_seconds().find(key + family + (fit ? "/fit" : "/predict"));
+      it != textbook_seconds().end())
+    state.counters["vs_textbook"] = it->second / mean;
+}
+
+template <typename Scalar, bool RowMajor>
+void register_variant(const Shape& s, bool full_kinds, bool textbook_full, bool two_threads) {
+  const std::string v = variant<Scalar, RowMajor>(s);
+  auto reg = [](const std::string& n, auto f) {
+    return benchmark::RegisterBenchmark(n.c_str(), f)->Unit(benchmark::kMillisecond)->UseRealTime();
+  };
+  reg("read_once/" + v, [s](benchmark::State& st) { read_once<Scalar, RowMajor>(st, s); })->MinTime(0.5);
+  reg("textbook_fit/nb/" + v, [s](benchmark::State& st) {
+    textbook<Scalar, RowMajor>(st, s, false, true);
+  })->Iterations(2);
+  reg("textbook_predict_proba/nb/" + v, [s](benchmark::State& st) {
+    textbook<Scalar, RowMajor>(st, s, false, false);
+  })->Iterations(1);
+  if (textbook_full) {
+    reg("textbook_fit/full/" + v, [s](benchmark::State& st) {
+      textbook<Scalar, RowMajor>(st, s, true, true);
+    })->Iterations(1);
+    reg("textbook_predict_proba/full/" + v, [s](benchmark::State& st) {
+      textbook<Scalar, RowMajor>(st, s, true, false);
+    })->Iterations(1);
+  }
+  auto kind = [&](auto tag, const char* kname, bool heavy) {
+    using Model = gda::GaussianClassifier<Scalar, decltype(tag)>;
+    const std::vector<int> counts = two_threads ? std::vector<int>{1, 2} : std::vector<int>{1};
+    for (const int t : counts) {
+      const std::string suffix = std::string(kname) + "/" + v + "/threads=" + std::to_string(t);
+      auto* f = reg("fit/" + suffix, [s, t](benchmark::State& st) { estimator<Model, RowMajor>(st, s, true, t); });
+      auto* p =
+          reg("predict_proba/" + suffix, [s, t](benchmark::State& st) { estimator<Model, RowMajor>(st, s, false, t); });
+      if (heavy) {
+        f->Iterations(1);
+        p->Iterations(1);
+      } else {
+        f->MinTime(0.5);
+        p->MinTime(0.5);
+      }
+    }
+  };
+  kind(gda::SharedDiagonal{}, "SharedVarianceNB", false);
+  kind(gda::PerClassDiagonal{}, "GaussianNB", false);
+  if (full_kinds) {
+    kind(gda::SharedFull{}, "LDA", s.d > 64);
+    kind(gda::PerClassFull{}, "QDA", s.d >= 64);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Shape main_shape{1000000, 64, 10}, wide{200000, 512, 10}, many_classes{1000000, 16, 100};
+  // The main shape: every kind, scalar and layout; the textbook full kinds once; two threads for double.
+  register_variant<double, false>(main_shape, true, true, true);
+  register_variant<double, true>(main_shape, true, false, true);
+  register_variant<float, false>(main_shape, true, false, false);
+  register_variant<float, true>(main_shape, true, false, false);
+  // Wide data: full kinds for double column-major only (QDA's cost grows as D^2).
+  register_variant<double, false>(wide, true, false, false);
+  register_variant<double, true>(wide, false, false, false);
+  register_variant<float, false>(wide, false, false, false);
+  register_variant<float, true>(wide, false, false, false);
+  // Many classes.
+  register_variant<double, false>(many_classes, true, false, false);
+  register_variant<double, true>(many_classes, true, false, false);
+  register_variant<float, false>(many_classes, true, false, false);
+  register_variant<float, true>(many_classes, true, false, false);
+  // Linear growth in n.
+  for (const Index n : {1000, 10000, 100000, 1000000, 10000000})
+    register_variant<double, false>(Shape{n, 16, 10}, false, false, false);
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+}
