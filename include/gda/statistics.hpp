@@ -114,20 +114,22 @@ class SufficientStatistics {
       moment(k) = m2;
       return;
     }
-    const double wt = wa + w;
-    // delta = mu_B - mu_A, both as hi + lo; the difference of the his is exact when they are close
-    const Eigen::RowVectorXd delta = (mean - mean_.row(k)) + (mean_lo - mean_lo_.row(k));
-    // mu = mu_A + delta W_B / W, kept as hi + lo through an error-free sum (Knuth's TwoSum)
-    const Eigen::ArrayXXd inc = mean_lo_.row(k).array() + delta.array() * (w / wt);
-    const Eigen::ArrayXXd hi = mean_.row(k).array() + inc;
-    const Eigen::ArrayXXd back = hi - mean_.row(k).array();
-    mean_lo_.row(k) = ((mean_.row(k).array() - (hi - back)) + (inc - back)).matrix();
-    mean_.row(k) = hi.matrix();
-    // M2 = M2_A + M2_B + delta^2 W_A W_B / W (delta delta^T for scatter matrices)
-    if constexpr (Full)
-      moment(k) += m2 + (delta.transpose() * delta) * (wa * w / wt);
-    else
-      moment(k) += m2 + delta.cwiseAbs2() * (wa * w / wt);
+    const double wt = wa + w, f = w / wt, c = wa * w / wt;
+    if constexpr (Full) {
+      // delta = mu_B - mu_A, both as hi + lo; the difference of the his is exact when they are close
+      const Eigen::RowVectorXd delta = (mean - mean_.row(k)) + (mean_lo - mean_lo_.row(k));
+      update_mean(k, delta, f);
+      // M2 = M2_A + M2_B + delta delta^T W_A W_B / W
+      moment(k) += m2 + (delta.transpose() * delta) * c;
+    } else {
+      // Feature by feature, without temporaries: this runs once per class for every block of rows.
+      for (Eigen::Index j = 0; j < n_features(); ++j) {
+        const double delta = (mean(j) - mean_(k, j)) + (mean_lo(j) - mean_lo_(k, j));
+        two_sum_update(mean_(k, j), mean_lo_(k, j), delta * f);
+        // M2 = M2_A + M2_B + delta^2 W_A W_B / W
+        m2_(k, j) += m2(j) + delta * delta * c;
+      }
+    }
     weight_[k] = wt;
   }
 
@@ -169,6 +171,20 @@ class SufficientStatistics {
   static Eigen::Index m2_cols(Eigen::Index k, Eigen::Index d) { return Full ? k * d : d; }
   static std::string shape(const Eigen::MatrixXd& m) {
     return std::to_string(m.rows()) + " x " + std::to_string(m.cols());
+  }
+
+  // mu = mu_A + delta W_B / W with mu kept as hi + lo: an error-free sum (Knuth's TwoSum) puts the rounding
+  // error of the new hi into lo.
+  static void two_sum_update(double& hi, double& lo, double step) {
+    const double inc = lo + step;
+    const double sum = hi + inc;
+    const double back = sum - hi;
+    lo = (hi - (sum - back)) + (inc - back);
+    hi = sum;
+  }
+
+  void update_mean(Eigen::Index k, const Eigen::RowVectorXd& delta, double f) {
+    for (Eigen::Index j = 0; j < n_features(); ++j) two_sum_update(mean_(k, j), mean_lo_(k, j), delta[j] * f);
   }
 
   auto moment(Eigen::Index k) {

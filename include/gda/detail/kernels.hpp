@@ -138,9 +138,15 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
       s.shift.row(k) = R.row(s.first[static_cast<std::size_t>(k)]);
       s.s1.row(k).setZero();
     }
+    // Plain loops over contiguous rows: with a few features, an Eigen expression per row costs more than the
+    // arithmetic; the compiler vectorises these.
     for (Eigen::Index i = 0; i < nb; ++i) {
-      const int k = s.cls[static_cast<std::size_t>(i)];
-      s.s1.row(k) += s.wt[static_cast<std::size_t>(i)] * (R.row(i) - s.shift.row(k));
+      const auto k = static_cast<Eigen::Index>(s.cls[static_cast<std::size_t>(i)]);
+      const double wi = s.wt[static_cast<std::size_t>(i)];
+      const double* x = R.data() + i * R.outerStride();
+      const double* x0 = s.shift.data() + k * d;
+      double* acc = s.s1.data() + k * d;
+      for (Eigen::Index j = 0; j < d; ++j) acc[j] += wi * (x[j] - x0[j]);
     }
     // A NaN or infinity anywhere in the block reaches a sum, even at weight 0 (0 * inf = NaN).
     for (Eigen::Index k = 0; k < k_count; ++k) {
@@ -161,9 +167,13 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
       // Pass 2: M2_kj = sum_i w_i (x_ij - mean_kj)^2.
       for (Eigen::Index k = 0; k < k_count; ++k) s.s2.row(k).setZero();
       for (Eigen::Index i = 0; i < nb; ++i) {
-        const int k = s.cls[static_cast<std::size_t>(i)];
+        const auto k = static_cast<Eigen::Index>(s.cls[static_cast<std::size_t>(i)]);
         if (s.wsum[k] == 0) continue;
-        s.s2.row(k) += s.wt[static_cast<std::size_t>(i)] * (R.row(i) - s.mean.row(k)).cwiseAbs2();
+        const double wi = s.wt[static_cast<std::size_t>(i)];
+        const double* x = R.data() + i * R.outerStride();
+        const double* mu = s.mean.data() + k * d;
+        double* acc = s.s2.data() + k * d;
+        for (Eigen::Index j = 0; j < d; ++j) acc[j] += wi * (x[j] - mu[j]) * (x[j] - mu[j]);
       }
       for (Eigen::Index k = 0; k < k_count; ++k) {
         if (s.first[static_cast<std::size_t>(k)] < 0 || s.wsum[k] == 0) continue;
