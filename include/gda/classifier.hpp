@@ -427,7 +427,8 @@ class GaussianClassifier {
     const detail::LabelMap map(classes);
     const int threads = num_threads();
     std::vector<detail::FitScratch> scratch(static_cast<std::size_t>(threads));
-    const Eigen::Index chunk = 64 * detail::block_rows(d, sizeof(Scalar));
+    const Eigen::Index chunk =
+        std::max(64 * detail::block_rows(d, sizeof(Scalar)), detail::fit_block_rows(d, Kind::full));
     Statistics st = detail::reduce_rows(xr.rows(), chunk, threads, Statistics(k_count, d),
                                         [&](Eigen::Index r0, Eigen::Index r1, Statistics& part, int slot) {
                                           detail::accumulate(xr, yr, w, map, r0, r1, part,
@@ -481,7 +482,7 @@ class GaussianClassifier {
 
     // Blocks of rows are independent: each thread scores its blocks in its own scratch, and every row is
     // computed the same way whatever the thread count.
-    const Eigen::Index block = detail::block_rows(xr.cols() + k_count, sizeof(Scalar));
+    const Eigen::Index block = detail::score_block_rows(xr.cols(), k_count, sizeof(Scalar), Kind::full);
     const int threads = num_threads();
     std::vector<detail::ScoreScratch<Scalar>> scratch(static_cast<std::size_t>(threads));
     detail::parallel_for((n + block - 1) / block, threads, [&](Eigen::Index b, int slot) {

@@ -36,6 +36,22 @@ inline Eigen::Index block_rows(Eigen::Index n_features, std::size_t scalar_bytes
   return std::clamp<Eigen::Index>((Eigen::Index{256} << 10) / per_row, 16, 4096);
 }
 
+/// Rows per fitting block. The full kinds need more than fit in cache: each class's scatter is updated once
+/// per block, and with D = 512 a cache-sized block gives rank-6 updates of a 2 MiB matrix, bound by memory.
+/// About 8 D rows make each update a real matrix product.
+inline Eigen::Index fit_block_rows(Eigen::Index n_features, bool full) {
+  const Eigen::Index cached = block_rows(n_features, sizeof(double));
+  return full ? std::max(cached, std::min<Eigen::Index>(8 * n_features, Eigen::Index{1} << 16)) : cached;
+}
+
+/// Rows per scoring block: cache-sized, but at least 512 rows for the full kinds, whose per-class triangular
+/// solves are inefficient on thin panels.
+inline Eigen::Index score_block_rows(Eigen::Index n_features, Eigen::Index n_classes, std::size_t scalar_bytes,
+                                     bool full) {
+  const Eigen::Index cached = block_rows(n_features + n_classes, scalar_bytes);
+  return full ? std::max<Eigen::Index>(cached, 512) : cached;
+}
+
 inline std::string at(const char* arg, Eigen::Index i) { return std::string(arg) + "[" + std::to_string(i) + "]"; }
 
 /// Throws NonFiniteValue for the first non-finite entry of row i of X, if it has one.
@@ -91,7 +107,7 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
   using RowsMap = Eigen::Map<const RowMatrixXd, 0, Eigen::OuterStride<>>;
   const Eigen::Index d = X.cols();
   const Eigen::Index k_count = stats.n_classes();
-  const Eigen::Index block = block_rows(d, sizeof(double));
+  const Eigen::Index block = fit_block_rows(d, Full);
   s.shift.resize(k_count, d);
   s.s1.resize(k_count, d);
   s.mean.resize(k_count, d);
