@@ -1,0 +1,44 @@
+#!/usr/bin/python3
+"""Prints gda_bench's JSON output as the README's markdown tables: each fit and predict_proba time and its
+ratio to reading X once (x_read_once) and to the textbook loop (vs_textbook), all from the same run.
+
+    /usr/bin/python3 bench/summarize.py BENCH.json
+"""
+import json
+import re
+import sys
+
+PATTERN = re.compile(r"(fit|predict_proba)/(\w+)/(float|double)/(col|row)/n=(\d+),d=(\d+),k=(\d+)/threads=(\d)/")
+
+
+def main():
+    rows = {}
+    for b in json.load(open(sys.argv[1]))["benchmarks"]:
+        m = PATTERN.match(b["name"])
+        if not m:
+            continue
+        what, kind, scalar, layout, n, d, k, threads = m.groups()
+        key = (int(n), int(d), int(k), kind, scalar, layout, int(threads))
+        rows.setdefault(key, {})[what] = b
+    shapes = sorted({key[:3] for key in rows}, key=lambda s: (-s[0] * s[1], s))
+    for n, d, k in shapes:
+        print("\n(n, D, K) = (%d, %d, %d)\n" % (n, d, k))
+        print("| kind | scalar | layout | threads | fit ms | fit / read-once | fit vs textbook "
+              "| predict_proba ms | predict / read-once | predict vs textbook |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for key in sorted(k2 for k2 in rows if k2[:3] == (n, d, k)):
+            r = rows[key]
+
+            def cell(what, field, fmt):
+                b = r.get(what)
+                return fmt % b[field] if b and field in b else "-"
+
+            print("| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s |" % (
+                key[3], key[4], key[5], key[6], cell("fit", "real_time", "%.1f"),
+                cell("fit", "x_read_once", "%.2f"), cell("fit", "vs_textbook", "%.1fx"),
+                cell("predict_proba", "real_time", "%.1f"), cell("predict_proba", "x_read_once", "%.2f"),
+                cell("predict_proba", "vs_textbook", "%.1fx")))
+
+
+if __name__ == "__main__":
+    main()
