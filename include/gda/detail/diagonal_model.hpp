@@ -198,12 +198,6 @@ struct DiagonalModel {
     }
     S.rowwise() += bias;
   }
-
-  /// True when row i of S is usable: no NaN, and the best class finite.
-  static bool row_ok(const Matrix& S, Eigen::Index i) {
-    const auto r = S.row(i).array();
-    return !r.isNaN().any() && std::isfinite(r.maxCoeff());
-  }
 };
 
 }  // namespace gda::detail

@@ -185,9 +185,6 @@ struct FullModel {
     S.rowwise() += bias;
   }
 
-  /// True when row i of S is usable: no NaN, and the best class finite.
-  static bool row_ok(const Matrix& S, Eigen::Index i) { return DiagonalModel<Scalar, SharedDiagonal>::row_ok(S, i); }
-
   /// The scores of one row in long double, for rows whose fast form overflowed: J_k(x) when `joint` or for QDA,
   /// otherwise LDA's S_k(x), without the term common to all classes. Throws NonFiniteValue for a non-finite row.
   template <typename XRef>
