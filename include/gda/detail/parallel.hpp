@@ -23,7 +23,11 @@ namespace gda::detail {
 /// rethrown after all have finished, so the error reported does not depend on the thread count either.
 template <typename Body>
 void parallel_for(Eigen::Index count, int threads, Body&& body) {
+#ifdef _OPENMP
   const int t = static_cast<int>(std::min<Eigen::Index>(std::max(threads, 1), std::max<Eigen::Index>(count, 1)));
+#else
+  static_cast<void>(threads);
+#endif
   Eigen::Index failed_at = count;
   std::exception_ptr failure;
   // Even one thread runs inside a parallel region, whose threads ask for no nested threads: Eigen would
