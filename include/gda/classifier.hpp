@@ -129,7 +129,7 @@ class GaussianClassifier {
   GaussianClassifier& merge(const GaussianClassifier& other) {
     if (other.classes_.size() == 0) throw InvalidArgument("merge: other has not been fitted");
     if (classes_.size() != 0) {
-      if (other.classes_ != classes_)
+      if (!same_labels(other.classes_, classes_))
         throw InvalidArgument("merge: other has classes (" + join(other.classes_) + "), this has (" + join(classes_) +
                               ")");
       if (other.stats_.n_features() != stats_.n_features())
@@ -386,6 +386,11 @@ class GaussianClassifier {
     return Eigen::Map<const Eigen::VectorXi>(v.data(), c.size());
   }
 
+  // Eigen's == requires equal sizes; label sets of different lengths are simply different.
+  static bool same_labels(const Eigen::VectorXi& a, const Eigen::VectorXi& b) {
+    return a.size() == b.size() && (a.array() == b.array()).all();
+  }
+
   static std::string join(const Eigen::VectorXi& v) {
     std::string s;
     for (Eigen::Index i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
@@ -408,7 +413,7 @@ class GaussianClassifier {
       const std::vector<int> labels = detail::unique_labels(yr, fn);
       classes = Eigen::Map<const Eigen::VectorXi>(labels.data(), static_cast<Eigen::Index>(labels.size()));
     } else if (continuing) {
-      if (declared && *declared != classes_)
+      if (declared && !same_labels(*declared, classes_))
         throw InvalidArgument(std::string(fn) + ": classes (" + join(*declared) + ") differ from the classes (" +
                               join(classes_) + ") of the earlier calls");
       if (xr.cols() != stats_.n_features())
