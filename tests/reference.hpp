@@ -92,16 +92,6 @@ std::vector<ld> joint(const Model& m, const Row& x) {
   return out;
 }
 
-template <typename Row>
-std::vector<ld> log_proba(const Model& m, const Row& x) {
-  std::vector<ld> j = joint(m, x);
-  const ld mx = *std::max_element(j.begin(), j.end());
-  ld s = 0;
-  for (ld v : j) s += std::exp(v - mx);
-  for (ld& v : j) v -= mx + std::log(s);
-  return j;
-}
-
 // Full covariances (LDA: shared, QDA: per class), maximum likelihood, with LDA's shrinkage towards
 // (tr / D) I (a fixed intensity, or < 0 for the Gaussian Ledoit-Wolf estimate) and QDA's blend with I.
 struct FullModel {
@@ -205,8 +195,9 @@ std::vector<ld> joint(const FullModel& m, const Row& x) {
   return out;
 }
 
+// log P(y = k | x) from joint() of either reference model.
 template <typename M, typename Row>
-std::vector<ld> log_proba_of(const M& m, const Row& x) {
+std::vector<ld> log_proba(const M& m, const Row& x) {
   std::vector<ld> j = joint(m, x);
   const ld mx = *std::max_element(j.begin(), j.end());
   ld s = 0;

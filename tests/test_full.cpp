@@ -36,7 +36,7 @@ void check_against(const Est& m, const ref::FullModel& r, const Eigen::MatrixXd&
   for (Eigen::Index i = 0; i < probe.rows(); ++i) {
     CAPTURE(i);
     const auto rj = ref::joint(r, probe.row(i));
-    const auto rl = ref::log_proba_of(r, probe.row(i));
+    const auto rl = ref::log_proba(r, probe.row(i));
     for (Eigen::Index k = 0; k < k_count; ++k) {
       CHECK_CLOSE(joint(i, k), rj[std::size_t(k)], tol);
       CHECK_CLOSE(logp(i, k), rl[std::size_t(k)], tol);

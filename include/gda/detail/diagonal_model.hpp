@@ -18,6 +18,26 @@ namespace gda::detail {
 
 inline constexpr double log_two_pi = 1.8378770664093454835606594728112;
 
+/// The last step of either model's build: a class that cannot be predicted scores -inf, its terms zeroed so
+/// that 0 * inf never makes a NaN; then the terms of the others are checked to fit the scalar type.
+/// `linear`: the model scores through `lin` (the shared kinds).
+template <typename Scalar, bool linear, typename Model>
+void finish_classes(Model& m, Eigen::RowVectorXd& bias, const Eigen::VectorXi& classes) {
+  for (Eigen::Index k = 0; k < bias.size(); ++k) {
+    if (m.alive[k]) continue;
+    bias[k] = -std::numeric_limits<double>::infinity();
+    m.centred_means.row(k).setZero();
+    if constexpr (linear) m.lin.row(k).setZero();
+  }
+  m.bias = bias.cast<Scalar>();
+  for (Eigen::Index k = 0; k < bias.size(); ++k)
+    if (m.alive[k] &&
+        (!m.centred_means.row(k).allFinite() || !std::isfinite(m.bias[k]) || (linear && !m.lin.row(k).allFinite()))) {
+      m.problem = "the parameters of class " + std::to_string(classes[k]) + " overflow the scalar type";
+      return;
+    }
+}
+
 /// Fitted parameters of SharedDiagonal or PerClassDiagonal, and the terms that make scoring fast and exact.
 ///
 /// Scores are computed on x' = x - c and mu'_k = mu_k - c, with c the overall mean, so features far from zero
@@ -127,22 +147,10 @@ struct DiagonalModel {
     m.centred_means = mu.cast<Scalar>();
     m.neg_half_precision = (-0.5 * inv).matrix().cast<Scalar>();
     // A class that cannot be predicted scores -inf; zeroed terms keep 0 * inf from making that a NaN.
-    for (Eigen::Index k = 0; k < k_count; ++k) {
-      if (m.alive[k]) continue;
-      bias[k] = -std::numeric_limits<double>::infinity();
-      m.centred_means.row(k).setZero();
-      if constexpr (Kind::shared)
-        m.lin.row(k).setZero();
-      else
-        m.neg_half_precision.row(k).setZero();
-    }
-    m.bias = bias.cast<Scalar>();
-    for (Eigen::Index k = 0; k < k_count; ++k)
-      if (m.alive[k] && (!m.centred_means.row(k).allFinite() || !std::isfinite(m.bias[k]) ||
-                         (Kind::shared && !m.lin.row(k).allFinite()))) {
-        m.problem = "the parameters of class " + std::to_string(classes[k]) + " overflow the scalar type";
-        return m;
-      }
+    if constexpr (!Kind::shared)
+      for (Eigen::Index k = 0; k < k_count; ++k)
+        if (!m.alive[k]) m.neg_half_precision.row(k).setZero();
+    finish_classes<Scalar, Kind::shared>(m, bias, classes);
     return m;
   }
 

@@ -137,19 +137,7 @@ struct FullModel {
         m.covariance[static_cast<std::size_t>(k)] = sigma.cast<Scalar>();
       }
     }
-    for (Eigen::Index k = 0; k < k_count; ++k) {
-      if (m.alive[k]) continue;
-      bias[k] = -std::numeric_limits<double>::infinity();
-      m.centred_means.row(k).setZero();
-      if constexpr (Kind::shared) m.lin.row(k).setZero();
-    }
-    m.bias = bias.cast<Scalar>();
-    for (Eigen::Index k = 0; k < k_count; ++k)
-      if (m.alive[k] && (!m.centred_means.row(k).allFinite() || !std::isfinite(m.bias[k]) ||
-                         (Kind::shared && !m.lin.row(k).allFinite()))) {
-        m.problem = "the parameters of class " + std::to_string(classes[k]) + " overflow the scalar type";
-        return m;
-      }
+    finish_classes<Scalar, Kind::shared>(m, bias, classes);
     return m;
   }
 
