@@ -84,3 +84,28 @@ TEST_CASE("posteriors match scikit-learn") {
       CHECK(lda.explained_variance_ratio()[j] == doctest::Approx(evr.values(j, 0)).epsilon(1e-10));
   }
 }
+
+TEST_CASE("models imported from scikit-learn's parameters give scikit-learn's posteriors") {
+  const Data test = split(read("blobs_test.csv"));
+  const Eigen::VectorXi classes = read("import_gnb_classes.csv").values.col(0).cast<int>();
+  const auto check = [&](const auto& model, const std::string& name) {
+    const Table want = read("import_" + name + "_proba.csv");
+    CHECK(model.classes() == header_labels(want));
+    const double diff = (model.predict_proba(test.X) - want.values).cwiseAbs().maxCoeff();
+    INFO(name << " largest difference " << diff);
+    CHECK(diff <= 1e-12);
+  };
+  // GaussianNB: class_prior_, theta_, var_ (epsilon included), and class_count_ to continue fitting.
+  check(gda::GaussianNB<>::from_parameters(classes, read("import_gnb_prior.csv").values.col(0),
+                                           read("import_gnb_theta.csv").values, read("import_gnb_var.csv").values,
+                                           read("import_gnb_count.csv").values.col(0)),
+        "gnb");
+  // LinearDiscriminantAnalysis(solver="lsqr"): priors_, means_, covariance_.
+  check(gda::LDA<>::from_parameters(classes, read("import_lda_prior.csv").values.col(0),
+                                    read("import_lda_means.csv").values, read("import_lda_covariance.csv").values),
+        "lda");
+  // QuadraticDiscriminantAnalysis(store_covariance=True): covariance_ (divided by n_k - 1) side by side.
+  check(gda::QDA<>::from_parameters(classes, read("import_qda_prior.csv").values.col(0),
+                                    read("import_qda_means.csv").values, read("import_qda_covariance.csv").values),
+        "qda");
+}

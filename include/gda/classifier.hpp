@@ -2,8 +2,12 @@
 /// The estimator: GaussianClassifier<Scalar, Kind> and the names users know it by.
 #pragma once
 
+#include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -16,6 +20,7 @@
 #include "detail/labels.hpp"
 #include "detail/parallel.hpp"
 #include "errors.hpp"
+#include "model_file.hpp"
 #include "options.hpp"
 #include "statistics.hpp"
 
@@ -152,17 +157,184 @@ class GaussianClassifier {
   static GaussianClassifier from_statistics(const Eigen::VectorXi& classes, Statistics statistics,
                                             Options options = {}) {
     GaussianClassifier m(std::move(options));
-    if (classes.size() == 0 || classes.size() != statistics.n_classes())
-      throw InvalidArgument("from_statistics: classes has " + std::to_string(classes.size()) +
-                            " labels, the statistics have " + std::to_string(statistics.n_classes()) + " classes");
-    for (Eigen::Index k = 1; k < classes.size(); ++k)
-      if (classes[k] <= classes[k - 1])
-        throw InvalidArgument("from_statistics: classes must be sorted and distinct, classes[" + std::to_string(k) +
-                              "] = " + std::to_string(classes[k]) + " follows " + std::to_string(classes[k - 1]));
-    m.check_priors(classes.size(), "from_statistics");
-    Eigen::VectorXi c = classes;
-    Model model = Model::build(statistics, m.options_, c);
-    m.commit(c, statistics, model);
+    m.adopt(classes, statistics, "from_statistics");
+    return m;
+  }
+
+  /// An estimator from the parameters of a model fitted elsewhere, e.g. scikit-learn's classes_, class_prior_,
+  /// theta_ and var_ (GaussianNB) or covariance_ (LDA; QDA's covariance_ side by side). The parameters are
+  /// used as given: the priors become fixed Options::priors, var_smoothing, shrinkage and reg_param are 0.
+  /// `variances`: D (SharedDiagonal, any vector shape), K x D (PerClassDiagonal), D x D (SharedFull), or the K
+  /// covariance matrices side by side, D x KD (PerClassFull). The statistics behind the model treat
+  /// `class_count` (K weights > 0; 1 each if empty) as the samples the parameters came from, so that partial_fit
+  /// and merge can continue from them. Throws InvalidArgument naming the argument, row and column at fault
+  /// (shapes, non-finite values, variances <= 0, priors not summing to 1, covariances not symmetric positive
+  /// definite).
+  static GaussianClassifier from_parameters(const Eigen::VectorXi& classes, const Eigen::VectorXd& priors,
+                                            const Eigen::MatrixXd& means, const Eigen::MatrixXd& variances,
+                                            const Eigen::VectorXd& class_count = Eigen::VectorXd()) {
+    const char* fn = "from_parameters";
+    const Eigen::Index k_count = classes.size(), d = means.cols();
+    const auto fail = [fn](const std::string& what) { throw InvalidArgument(std::string(fn) + ": " + what); };
+    if (k_count == 0 || d == 0) fail("classes and means must not be empty");
+    if (priors.size() != k_count || means.rows() != k_count || (class_count.size() && class_count.size() != k_count))
+      fail("classes has " + std::to_string(k_count) + " labels; priors (" + std::to_string(priors.size()) +
+           "), the rows of means (" + std::to_string(means.rows()) + ") and class_count (" +
+           std::to_string(class_count.size()) + ", or empty) must match");
+    const Eigen::Index want_rows = Kind::full ? d : Kind::shared ? 1 : k_count;
+    const Eigen::Index want_cols = Kind::full && !Kind::shared ? k_count * d : d;
+    const bool vector_ok =
+        !Kind::full && Kind::shared && variances.size() == d && (variances.rows() == 1 || variances.cols() == 1);
+    if (!vector_ok && (variances.rows() != want_rows || variances.cols() != want_cols))
+      fail(std::string("variances is ") + std::to_string(variances.rows()) + " x " + std::to_string(variances.cols()) +
+           ", expected " + std::to_string(want_rows) + " x " + std::to_string(want_cols) + " for " + Kind::name);
+    for (Eigen::Index i = 0; i < means.rows(); ++i)
+      for (Eigen::Index j = 0; j < d; ++j)
+        if (!std::isfinite(means(i, j)))
+          throw NonFiniteValue(
+              std::string(fn) + ": means(" + std::to_string(i) + ", " + std::to_string(j) + ") is not finite", i, j);
+    for (Eigen::Index j = 0; j < variances.cols(); ++j)
+      for (Eigen::Index i = 0; i < variances.rows(); ++i) {
+        const double v = variances(i, j);
+        const bool diagonal_entry = !Kind::full || i == j % d;
+        if (!std::isfinite(v) || (diagonal_entry && !(v > 0)))
+          throw InvalidArgument(std::string(fn) + ": variances(" + std::to_string(i) + ", " + std::to_string(j) +
+                                ") = " + std::to_string(v) +
+                                (diagonal_entry ? " must be finite and > 0" : " is not finite"));
+      }
+    for (Eigen::Index k = 0; k < class_count.size(); ++k)
+      if (!std::isfinite(class_count[k]) || !(class_count[k] > 0))
+        fail("class_count[" + std::to_string(k) + "] = " + std::to_string(class_count[k]) + " must be finite and > 0");
+
+    Options opt;
+    opt.var_smoothing = 0;
+    opt.priors = priors;
+    try {
+      opt.check();
+    } catch (const InvalidArgument& e) {
+      fail(e.what());
+    }
+    if constexpr (Kind::full)
+      for (Eigen::Index k = 0; k < (Kind::shared ? 1 : k_count); ++k) {
+        const auto c = variances.middleCols(k * d, d);
+        const std::string which = Kind::shared ? std::string() : " of class " + std::to_string(classes[k]);
+        if (!((c - c.transpose()).cwiseAbs().array() <= 1e-12 * c.cwiseAbs().maxCoeff()).all())
+          fail("variances: the covariance matrix" + which + " is not symmetric");
+        if (Eigen::LLT<Eigen::MatrixXd>(c).info() != Eigen::Success)
+          fail("variances: the covariance matrix" + which + " is not positive definite");
+      }
+
+    // Statistics that define exactly these parameters: M2_k = Sigma_k W_k, and for the shared kinds every class
+    // holding the shared matrix times W_k, so that the pooled sum_k M2_k / W is the shared matrix again.
+    const Eigen::VectorXd w = class_count.size() ? class_count : Eigen::VectorXd::Ones(k_count);
+    Eigen::MatrixXd m2(Kind::full ? d : k_count, Kind::full ? k_count * d : d);
+    for (Eigen::Index k = 0; k < k_count; ++k) {
+      if constexpr (Kind::full)
+        m2.middleCols(k * d, d) = variances.middleCols(Kind::shared ? 0 : k * d, d) * w[k];
+      else if constexpr (Kind::shared)
+        m2.row(k) = variances.reshaped(1, d) * w[k];
+      else
+        m2.row(k) = variances.row(k) * w[k];
+    }
+    Statistics st(0, 0);
+    try {
+      Statistics(w, means, m2).swap(st);
+    } catch (const InvalidArgument& e) {
+      fail(e.what());
+    }
+    GaussianClassifier m(std::move(opt));
+    m.adopt(classes, st, fn);
+    if (!m.model_.problem.empty()) fail(m.model_.problem);
+    return m;
+  }
+
+  // -------------------------------------------------------------------------------------- persistence
+
+  /// Writes the estimator to a binary stream in gda's model format (model_file.hpp): kind, scalar type,
+  /// options, classes and sufficient statistics. Throws NotFitted before any fit, IoError if the stream fails.
+  void save(std::ostream& out) const {
+    fitted("save");
+    detail::ModelFile f;
+    f.scalar_bytes = sizeof(Scalar);
+    f.kind = detail::kind_code<Kind>();
+    f.fitted = is_fitted();
+    f.options = options_;
+    f.classes = classes_;
+    f.weights = stats_.weights();
+    f.means = stats_.means();
+    f.residuals = stats_.mean_residuals();
+    f.m2 = stats_.m2();
+    const std::string bytes = detail::encode(f);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) throw IoError("save: writing the model to the stream failed");
+  }
+
+  /// save() to a file, replaced only once the whole model is written (a temporary beside it is renamed).
+  void save(const std::filesystem::path& path) const {
+    fitted("save");
+    std::filesystem::path tmp = path;
+    tmp += ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      if (!out) throw IoError("save: cannot open " + tmp.string() + " for writing");
+      try {
+        save(out);
+        out.close();
+        if (!out) throw IoError("save: writing " + tmp.string() + " failed");
+      } catch (...) {
+        out.close();
+        std::error_code ignored;
+        std::filesystem::remove(tmp, ignored);
+        throw;
+      }
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+      std::filesystem::remove(tmp, ec);
+      throw IoError("save: cannot replace " + path.string() + ": " + ec.message());
+    }
+  }
+
+  /// Reads an estimator saved by save() from a binary stream, left just after the model. Throws FormatError
+  /// (an InvalidArgument) for a file that is truncated, corrupt, of another format version or kind, of the other
+  /// scalar type unless `convert` is Convert::scalar, or with statistics no fit could produce; nothing larger
+  /// than the stream's own bytes is allocated before they are checked.
+  static GaussianClassifier load(std::istream& in, Convert convert = Convert::never) {
+    const char* fn = "load";
+    detail::ModelFile f = detail::decode(in);
+    if (f.kind != detail::kind_code<Kind>())
+      throw FormatError(std::string(fn) + ": the model is " + detail::kind_name(f.kind) + ", not " +
+                            detail::kind_name(detail::kind_code<Kind>()),
+                        13);
+    if (f.scalar_bytes != sizeof(Scalar) && convert != Convert::scalar)
+      throw FormatError(std::string(fn) + ": the model was saved with " + (f.scalar_bytes == 4 ? "float" : "double") +
+                            " parameters; load it into an estimator of that Scalar, or pass gda::Convert::scalar",
+                        12);
+    const auto invalid = [fn](const InvalidArgument& e) {
+      return FormatError(std::string(fn) + ": the model's contents are invalid: " + e.what(), detail::header_bytes);
+    };
+    try {
+      GaussianClassifier m(f.options);
+      Statistics st(std::move(f.weights), std::move(f.means), std::move(f.m2), std::move(f.residuals));
+      m.adopt(f.classes, st, fn);
+      if (m.is_fitted() != f.fitted)
+        throw InvalidArgument(f.fitted
+                                  ? "it is marked as fitted but its statistics define no model: " + m.model_.problem
+                                  : std::string("it is marked as not fitted but its statistics define a model"));
+      return m;
+    } catch (const FormatError&) {
+      throw;
+    } catch (const InvalidArgument& e) {
+      throw invalid(e);
+    }
+  }
+
+  /// load() from a file, which must hold exactly one model. Throws IoError if it cannot be read.
+  static GaussianClassifier load(const std::filesystem::path& path, Convert convert = Convert::never) {
+    std::ifstream in = detail::open_model(path, "load");
+    GaussianClassifier m = load(in, convert);
+    detail::expect_end(in, path, "load");
     return m;
   }
 
@@ -448,6 +620,21 @@ class GaussianClassifier {
     if (refit && !model.problem.empty()) throw InvalidArgument(std::string(fn) + ": " + model.problem);
     commit(classes, st, model);
     return *this;
+  }
+
+  // Takes sorted labels and their statistics as the whole state of a fresh estimator.
+  void adopt(const Eigen::VectorXi& classes, Statistics& statistics, const char* fn) {
+    if (classes.size() == 0 || classes.size() != statistics.n_classes())
+      throw InvalidArgument(std::string(fn) + ": classes has " + std::to_string(classes.size()) +
+                            " labels, the statistics have " + std::to_string(statistics.n_classes()) + " classes");
+    for (Eigen::Index k = 1; k < classes.size(); ++k)
+      if (classes[k] <= classes[k - 1])
+        throw InvalidArgument(std::string(fn) + ": classes must be sorted and distinct, classes[" + std::to_string(k) +
+                              "] = " + std::to_string(classes[k]) + " follows " + std::to_string(classes[k - 1]));
+    check_priors(classes.size(), fn);
+    Eigen::VectorXi c = classes;
+    Model model = Model::build(statistics, options_, c);
+    commit(c, statistics, model);
   }
 
   // Never throws: the strong guarantee rests on every check happening before this.

@@ -29,6 +29,24 @@ class NonFiniteValue : public InvalidArgument {
   Eigen::Index col_;
 };
 
+/// A model file or stream that is not a valid gda model: truncated, corrupt, of another format version,
+/// kind or scalar type, or holding parameters no fit could have produced. offset() is where reading stopped.
+class FormatError : public InvalidArgument {
+ public:
+  FormatError(const std::string& what, unsigned long long offset) : InvalidArgument(what), offset_(offset) {}
+  /// Byte offset in the file (from the start of the model) at which the problem was found.
+  unsigned long long offset() const noexcept { return offset_; }
+
+ private:
+  unsigned long long offset_;
+};
+
+/// A file or stream that cannot be opened, read or written (the operating system's reason is in what()).
+class IoError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 /// A call the estimator's state does not allow: predicting before any fit, or from statistics that
 /// cannot define a likelihood yet (e.g. only constant data seen by partial_fit).
 class NotFitted : public std::logic_error {

@@ -5,6 +5,7 @@
 #include "classifier.hpp"
 #include "covariance.hpp"
 #include "errors.hpp"
+#include "model_file.hpp"
 #include "options.hpp"
 #include "statistics.hpp"
 #include "threads.hpp"

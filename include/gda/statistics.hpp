@@ -2,8 +2,10 @@
 /// Sufficient statistics of the Gaussian class-conditional models, and their exact merge.
 #pragma once
 
+#include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -72,6 +74,9 @@ class SufficientStatistics {
                               " must be finite with a non-negative diagonal");
       if (Full && !((m - m.transpose()).cwiseAbs().array() <= 1e-12 * m.cwiseAbs().maxCoeff()).all())
         throw InvalidArgument(std::string(who) + ": the scatter matrix of class " + row + " is not symmetric");
+      if (Full && !positive_semidefinite(m))
+        throw InvalidArgument(std::string(who) + ": the scatter matrix of class " + row +
+                              " is not positive semi-definite, as a sum of outer products is");
       if (weight_[c] == 0 && (mean_.row(c).any() || mean_lo_.row(c).any() || m.any()))
         throw InvalidArgument(std::string(who) + ": class " + row + " has weight 0 but a non-zero mean or m2");
     }
@@ -169,6 +174,17 @@ class SufficientStatistics {
  private:
   static Eigen::Index m2_rows(Eigen::Index k, Eigen::Index d) { return Full ? d : k; }
   static Eigen::Index m2_cols(Eigen::Index k, Eigen::Index d) { return Full ? k * d : d; }
+  // Pivoted LDL^T: a sum of outer products has D >= 0 up to rounding, a matrix with a negative eigenvalue
+  // beyond rounding does not.
+  template <typename M>
+  static bool positive_semidefinite(const M& m) {
+    if (m.rows() == 0) return true;
+    const Eigen::LDLT<Eigen::MatrixXd> ldlt(m);
+    const double scale = m.diagonal().maxCoeff();
+    const double tol = 1e2 * static_cast<double>(m.rows()) * std::numeric_limits<double>::epsilon() * scale;
+    return ldlt.info() == Eigen::Success && ldlt.vectorD().minCoeff() >= -tol;
+  }
+
   static std::string shape(const Eigen::MatrixXd& m) {
     return std::to_string(m.rows()) + " x " + std::to_string(m.cols());
   }
