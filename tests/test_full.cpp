@@ -173,3 +173,17 @@ TEST_CASE_TEMPLATE("the discriminant projection solves Sb v = lambda Sigma v", S
   CHECK((z - (mu.rowwise() - mbar) * v).cwiseAbs().maxCoeff() <= tol * 10);
   CHECK_THROWS_AS((void)m.transform(Eigen::Matrix<Scalar, -1, -1>::Zero(2, 4)), gda::InvalidArgument);
 }
+
+TEST_CASE("scores beyond double's range still give a distribution") {
+  // Means at -+1e250, x = 0: both joint log-likelihoods are about -5e499, equal, beyond double's range; the
+  // long-double path must give 1/2 each (subtracting the maximum before the log-sum, not after).
+  const Eigen::Vector2i c(0, 1);
+  const Eigen::Vector2d p(0.5, 0.5), mu(-1e250, 1e250);
+  const Eigen::MatrixXd x = Eigen::MatrixXd::Zero(1, 1);
+  const auto qda = gda::QDA<>::from_parameters(c, p, mu, Eigen::RowVector2d(1, 1));
+  const auto nb = gda::GaussianNB<>::from_parameters(c, p, mu, Eigen::Vector2d(1, 1));
+  for (const Eigen::MatrixXd& proba : {qda.predict_proba(x), nb.predict_proba(x)}) {
+    CHECK(proba(0, 0) == doctest::Approx(0.5));
+    CHECK(proba(0, 1) == doctest::Approx(0.5));
+  }
+}

@@ -697,11 +697,11 @@ class GaussianClassifier {
     } else if constexpr (mode == Output::joint) {
       out.row(i) = s.template cast<Scalar>();
     } else {
-      const auto lse = detail::logsumexp(s);
+      const auto logp = detail::log_normalise(s);
       if constexpr (mode == Output::log_proba)
-        out.row(i) = (s.array() - lse).template cast<Scalar>();
+        out.row(i) = logp.template cast<Scalar>();
       else
-        out.row(i) = (s.array() - lse).exp().template cast<Scalar>();
+        out.row(i) = logp.array().exp().template cast<Scalar>();
     }
   }
 

@@ -30,9 +30,11 @@ void finish_classes(Model& m, Eigen::RowVectorXd& bias, const Eigen::VectorXi& c
     if constexpr (linear) m.lin.row(k).setZero();
   }
   m.bias = bias.cast<Scalar>();
+  // Means of double statistics may lie beyond float's range; means() must hold them, alive or not.
   for (Eigen::Index k = 0; k < bias.size(); ++k)
-    if (m.alive[k] &&
-        (!m.centred_means.row(k).allFinite() || !std::isfinite(m.bias[k]) || (linear && !m.lin.row(k).allFinite()))) {
+    if (!m.means.row(k).allFinite() ||
+        (m.alive[k] &&
+         (!m.centred_means.row(k).allFinite() || !std::isfinite(m.bias[k]) || (linear && !m.lin.row(k).allFinite())))) {
       m.problem = "the parameters of class " + std::to_string(classes[k]) + " overflow the scalar type";
       return;
     }
@@ -90,7 +92,8 @@ struct DiagonalModel {
           "variances from";
       return m;
     }
-    const double eps = opt.var_smoothing * max_var;
+    // Without smoothing epsilon is 0 even when the overall spread overflows (0 * inf would be NaN).
+    const double eps = opt.var_smoothing == 0 ? 0.0 : opt.var_smoothing * max_var;
     m.epsilon = static_cast<Scalar>(eps);
     const Eigen::VectorXd priors = opt.priors.size() ? opt.priors : Eigen::VectorXd(st.weights() / w_all);
     m.priors = priors.cast<Scalar>();

@@ -225,14 +225,14 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
   }
 }
 
-/// log sum_k exp(v_k) over the finite-or-minus-infinity entries of a row, subtracting the maximum first so
-/// that a row far from every mean stays finite (MODEL.md, Posterior).
+/// log P(k | x) from the scores of one row: (s_k - m) - log sum_k' exp(s_k' - m), m = max_k s_k. Subtracting m
+/// first keeps the row a distribution even when the scores are so large that m + log(sum) would round back to m.
 template <typename Row>
-auto logsumexp(const Row& v) {
+Row log_normalise(const Row& s) {
   using S = typename Row::Scalar;
-  const S m = v.maxCoeff();
-  if (!(m > -std::numeric_limits<S>::infinity())) return m;
-  return m + std::log((v.array() - m).exp().sum());
+  const S m = s.maxCoeff();
+  const Row shifted = (s.array() - m).matrix();
+  return (shifted.array() - std::log(shifted.array().exp().sum())).matrix();
 }
 
 /// What a scoring pass writes.
