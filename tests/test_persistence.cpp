@@ -135,6 +135,43 @@ std::string format_error(Fn fn) {
 
 }  // namespace
 
+// Loads a file of any kind and scalar by asking inspect() first, as a program that reads unknown models does.
+template <typename Fn>
+void with_loaded(const std::filesystem::path& path, Fn fn) {
+  const gda::ModelInfo info = gda::inspect(path);
+  const auto as = [&](auto tag) {
+    using Est = decltype(tag);
+    fn(Est::load(path));
+  };
+  if (info.full && info.shared)
+    info.scalar_bytes == 4 ? as(gda::LDA<float>()) : as(gda::LDA<double>());
+  else if (info.full)
+    info.scalar_bytes == 4 ? as(gda::QDA<float>()) : as(gda::QDA<double>());
+  else if (info.shared)
+    info.scalar_bytes == 4 ? as(gda::SharedVarianceNB<float>()) : as(gda::SharedVarianceNB<double>());
+  else
+    info.scalar_bytes == 4 ? as(gda::GaussianNB<float>()) : as(gda::GaussianNB<double>());
+}
+
+TEST_CASE("model files written by earlier versions of gda still load") {
+  // fuzz/corpus holds committed files of every kind and scalar (fuzz/make_corpus.cpp wrote them).
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(GDA_CORPUS)) {
+    const std::string name = entry.path().filename().string();
+    CAPTURE(name);
+    with_loaded(entry.path(), [&](const auto& m) {
+      // One row cannot define variances, except through QDA's reg_param (0.25 I), which the QDA files set.
+      CHECK(m.is_fitted() == (name.find("one_row") == std::string::npos || name.rfind("qda", 0) == 0));
+      CHECK(m.classes().size() == 3);
+      CHECK(m.statistics().n_features() == 3);
+      const std::string scalar = sizeof(typename std::decay_t<decltype(m)>::Scalar) == 4 ? "float" : "double";
+      CHECK(name.find(scalar) != std::string::npos);
+    });
+    ++files;
+  }
+  CHECK(files == 16);
+}
+
 TEST_CASE("the checksum is zlib's CRC-32") {
   // The standard check value of CRC-32/ISO-HDLC.
   const char* digits = "123456789";
@@ -238,6 +275,17 @@ TEST_CASE_TEMPLATE("another scalar type loads only on request", Kind, gda::Share
   const D dd = fitted_model<D>(21);
   CHECK(format_error([&] { loaded<F>(saved(dd)); }).find("saved with double") != std::string::npos);
   CHECK(loaded<F>(saved(dd), gda::Convert::scalar).statistics().m2() == dd.statistics().m2());
+}
+
+TEST_CASE_TEMPLATE("converting to float refuses means beyond float's range", Kind, gda::SharedDiagonal,
+                   gda::PerClassDiagonal, gda::SharedFull, gda::PerClassFull) {
+  const ref::Blobs b = ref::blobs(100, 2, 2, 7);
+  gda::GaussianClassifier<double, Kind> big;
+  big.fit((b.X.array() * 1e39 + 2e39).matrix().eval(), b.y);  // float's largest is 3.4e38
+  const std::string msg =
+      format_error([&] { loaded<gda::GaussianClassifier<float, Kind>>(saved(big), gda::Convert::scalar); });
+  INFO(msg);
+  CHECK(msg.find("the scalar type") != std::string::npos);
 }
 
 TEST_CASE("a file of another kind, version or signature says so") {
