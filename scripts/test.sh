@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(g++ clang libomp-14-dev cmake make libeigen3-dev doctest-dev clang-format libopenmpi-dev openmpi-bin)
+packages=(g++ clang libomp-14-dev libclang-rt-14-dev cmake make libeigen3-dev doctest-dev clang-format libopenmpi-dev
+  openmpi-bin libcli11-dev libfast-float-dev)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
