@@ -193,3 +193,30 @@ TEST_CASE("bad input exits with 1 and says where, bad usage with 2") {
   CHECK(tool("predict -m good.gda --proba --log-proba good.csv").code == 2);
   CHECK(tool("--help").code == 0);
 }
+
+TEST_CASE("scikit-learn's parameters imported by the tool predict scikit-learn's posteriors") {
+  // tests/fixtures/make_sklearn_fixtures.py wrote the parameters and scikit-learn's predict_proba on blobs_test.
+  std::filesystem::create_directories(dir);
+  const std::string f = std::string("'") + GDA_FIXTURES + "/";
+  for (const std::string kind : {"gnb", "lda", "qda"}) {
+    CAPTURE(kind);
+    const std::string means = kind == "gnb" ? "theta" : "means", var = kind == "gnb" ? "var" : "covariance";
+    const Run imported =
+        tool("import --kind " + std::string(kind == "gnb" ? "gaussian" : kind) + " --classes " + f +
+             "import_gnb_classes.csv' --priors " + f + "import_" + kind + "_prior.csv' --means " + f + "import_" +
+             kind + "_" + means + ".csv' --variances " + f + "import_" + kind + "_" + var + ".csv' -m imported.gda");
+    INFO(imported.err);
+    REQUIRE(imported.code == 0);
+    const Run p = tool("predict -m imported.gda --proba --label -1 " + f + "blobs_test.csv'");
+    REQUIRE(p.code == 0);
+    const Eigen::MatrixXd got = parse_csv(p.out, true);
+    const Eigen::MatrixXd want = parse_csv(slurp(std::string(GDA_FIXTURES) + "/import_" + kind + "_proba.csv"), true);
+    REQUIRE(got.rows() == want.rows());
+    CHECK((got - want).cwiseAbs().maxCoeff() <= 1e-12);
+  }
+  const Run wrong = tool("import --kind lda --classes " + f + "import_gnb_classes.csv' --priors " + f +
+                         "import_qda_prior.csv' --means " + f + "import_qda_means.csv' --variances " + f +
+                         "import_qda_covariance.csv' -m x.gda");
+  CHECK(wrong.code == 1);
+  CHECK(wrong.err.find("variances is 5 x 15, expected 5 x 5") != std::string::npos);
+}

@@ -3,6 +3,7 @@
 //   gda fit --kind gaussian --model m.gda data.csv      (shared | gaussian | lda | qda; label: last column)
 //   gda predict --model m.gda [--proba] new.csv > out.csv
 //   gda info m.gda
+//   gda import --kind gaussian --classes c.csv --priors p.csv --means m.csv --variances v.csv --model m.gda
 //
 // CSV files are streamed in chunks through partial_fit, so files larger than memory work, and "-" reads
 // stdin. Exit codes: 0 success, 1 bad input (data or model file), 2 bad usage. `gda <command> --help` lists
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <gda/gda.hpp>
 #include <iostream>
@@ -271,6 +273,54 @@ void info(const std::string& path) {
   std::printf("fitted         %s\n", i.fitted ? "yes" : "no (the statistics cannot define a model yet)");
 }
 
+struct ImportArgs {
+  std::string kind = "gaussian", model, classes, priors, means, variances, counts;
+  bool single = false;
+};
+
+// A whole numeric CSV file (header detected) as a matrix; a one-row or one-column file also serves as a vector.
+Eigen::MatrixXd read_matrix(const std::string& path) {
+  cli::TableReader reader(path, cli::Header::detect, "");
+  std::vector<cli::RowMatrix> parts;
+  Eigen::Index rows = 0;
+  cli::RowMatrix X(4096, reader.n_features());
+  Eigen::VectorXi unused(4096);
+  while (const Eigen::Index n = reader.read(X, unused)) {
+    parts.emplace_back(X.topRows(n));
+    rows += n;
+  }
+  if (rows == 0) throw cli::InputError(path + ": no data rows");
+  Eigen::MatrixXd m(rows, reader.n_features());
+  Eigen::Index at = 0;
+  for (const auto& part : parts) {
+    m.middleRows(at, part.rows()) = part;
+    at += part.rows();
+  }
+  return m;
+}
+
+Eigen::VectorXd read_vector(const std::string& path) {
+  const Eigen::MatrixXd m = read_matrix(path);
+  if (m.rows() != 1 && m.cols() != 1)
+    throw cli::InputError(path + ": expected one row or one column, found " + std::to_string(m.rows()) + " x " +
+                          std::to_string(m.cols()));
+  return m.reshaped();
+}
+
+template <typename Est>
+void import(const ImportArgs& a) {
+  const Eigen::VectorXd c = read_vector(a.classes);
+  Eigen::VectorXi classes(c.size());
+  for (Eigen::Index k = 0; k < c.size(); ++k) {
+    if (!(c[k] == std::floor(c[k]) && std::abs(c[k]) < 2147483648.0))
+      throw cli::InputError(a.classes + ": entry " + std::to_string(k) + " is not an integer label");
+    classes[k] = static_cast<int>(c[k]);
+  }
+  const Eigen::VectorXd counts = a.counts.empty() ? Eigen::VectorXd() : read_vector(a.counts);
+  Est::from_parameters(classes, read_vector(a.priors), read_matrix(a.means), read_matrix(a.variances), counts)
+      .save(a.model);
+}
+
 void add_common(CLI::App* cmd, Common& c) {
   cmd->add_option("data", c.data, "CSV file, or - for stdin")->required();
   cmd->add_option("--header", c.header, "first line is a header: auto (if any field is not a number), yes, no")
@@ -316,6 +366,22 @@ int main(int argc, char** argv) {
   auto* proba = predict_cmd->add_flag("--proba", pa.proba, "write P(class | x), one column per class");
   predict_cmd->add_flag("--log-proba", pa.log_proba, "write log P(class | x)")->excludes(proba);
 
+  ImportArgs ia;
+  CLI::App* import_cmd = app.add_subcommand("import", "save a model fitted elsewhere from its parameters (CSV files)");
+  import_cmd->add_option("-m,--model", ia.model, "model file to write")->required();
+  import_cmd->add_option("--kind", ia.kind, "shared, gaussian, lda or qda")
+      ->check(CLI::IsMember({"shared", "gaussian", "lda", "qda"}))
+      ->capture_default_str();
+  import_cmd->add_option("--classes", ia.classes, "the K integer labels, sorted")->required();
+  import_cmd->add_option("--priors", ia.priors, "the K class priors")->required();
+  import_cmd->add_option("--means", ia.means, "the class means, K x D")->required();
+  import_cmd
+      ->add_option("--variances", ia.variances,
+                   "variances: D (shared), K x D (gaussian); covariances: D x D (lda), D x KD side by side (qda)")
+      ->required();
+  import_cmd->add_option("--counts", ia.counts, "samples behind each class (K), to continue fitting later");
+  import_cmd->add_flag("--float", ia.single, "save a single-precision model");
+
   std::string info_path;
   CLI::App* info_cmd = app.add_subcommand("info", "describe a model file");
   info_cmd->add_option("model", info_path, "model file")->required();
@@ -347,6 +413,9 @@ int main(int argc, char** argv) {
       if (pa.threads > 0) gda::set_num_threads(pa.threads);
       const gda::ModelInfo i = gda::inspect(std::filesystem::path(pa.model));
       dispatch(i.shared, i.full, i.scalar_bytes == 4, [&](auto tag) { predict<decltype(tag)>(pa); });
+    } else if (*import_cmd) {
+      const bool shared = ia.kind == "shared" || ia.kind == "lda", full = ia.kind == "lda" || ia.kind == "qda";
+      dispatch(shared, full, ia.single, [&](auto tag) { import <decltype(tag)>(ia); });
     } else {
       info(info_path);
     }
