@@ -105,7 +105,7 @@ struct Bytes {
 // A valid one-feature GaussianNB<double> file with two classes, whose parts a test may spoil.
 struct SmallFile {
   int classes[2] = {1, 7};
-  double weights[2] = {2, 3}, means[2] = {0, 1}, m2[2] = {2, 3};
+  double weights[2] = {2, 3}, means[2] = {0, 1}, residuals[2] = {0, 0}, m2[2] = {2, 3};
   double prior_sum_check[2] = {0.5, 0.5};
   bool priors = false, fitted = true;
   std::string bytes() const {
@@ -116,8 +116,7 @@ struct SmallFile {
       for (double p : prior_sum_check) b.f64(p);
     for (double w : weights) b.f64(w);
     for (double m : means) b.f64(m);
-    b.f64(0);
-    b.f64(0);
+    for (double r : residuals) b.f64(r);
     for (double v : m2) b.f64(v);
     return b.sealed();
   }
@@ -381,6 +380,8 @@ TEST_CASE("hostile contents with a valid checksum are rejected") {
   const std::pair<std::function<void(SmallFile&)>, const char*> spoilers[] = {
       {[&](SmallFile& f) { f.means[1] = nan; }, "not finite"},
       {[](SmallFile& f) { f.m2[0] = -1; }, "non-negative"},
+      {[](SmallFile& f) { f.residuals[1] = 1e-15; }, "not the rounding residual"},
+      {[](SmallFile& f) { f.residuals[0] = 1e-300; }, "not the rounding residual"},
       {[&](SmallFile& f) { f.weights[0] = inf; }, "weights[0]"},
       {[](SmallFile& f) { f.classes[1] = -4; }, "sorted and distinct"},
       {[](SmallFile& f) { f.priors = true, f.prior_sum_check[1] = 0.4; }, "priors must sum to 1"},

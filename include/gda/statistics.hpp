@@ -68,6 +68,10 @@ class SufficientStatistics {
                               std::to_string(weight_[c]));
       if (!mean_.row(c).allFinite() || !mean_lo_.row(c).allFinite())
         throw InvalidArgument(std::string(who) + ": means or mean_residuals row " + row + " is not finite");
+      // A residual is the rounding error of its mean: at most half an ulp of it (0 for a mean of 0).
+      if (!(mean_lo_.row(c).array().abs() <= mean_.row(c).array().abs() * std::numeric_limits<double>::epsilon()).all())
+        throw InvalidArgument(std::string(who) + ": mean_residuals row " + row +
+                              " is not the rounding residual of its mean (larger than an ulp of it)");
       const Eigen::MatrixXd m = second_moment(c);
       if (!m.allFinite() || (m.diagonal().array() < 0).any())
         throw InvalidArgument(std::string(who) + ": the second moment of class " + row +
