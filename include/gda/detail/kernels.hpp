@@ -65,6 +65,42 @@ void check_row_finite(const XRef& X, Eigen::Index i, const char* fn) {
 }
 
 using RowMatrixXd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using RowMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+/// Copies rows [0, nb) of a column-major matrix (entry (i, j) at src[j * ld + i]) into the row-major nb x d
+/// matrix at dst. Eigen's cross-order assignment moves one scalar at a time; here W x W tiles (W the SIMD width)
+/// are loaded from W columns, transposed in registers and stored as W row pieces, walking down W columns at a
+/// time so that the reads stay W sequential streams.
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+// SIMD types such as __m512d as template arguments lose their alignment attribute; Eigen's packets expect that.
+#pragma GCC diagnostic ignored "-Wignored-attributes"
+#endif
+template <typename Scalar>
+void transpose_rows(const Scalar* src, Eigen::Index ld, Eigen::Index nb, Eigen::Index d, Scalar* dst) {
+  namespace ei = Eigen::internal;
+  using Packet = typename ei::packet_traits<Scalar>::type;
+  constexpr int W = ei::unpacket_traits<Packet>::size;
+  Eigen::Index j0 = 0;
+  if constexpr (W > 1) {
+    for (; j0 + W <= d; j0 += W) {
+      Eigen::Index i0 = 0;
+      for (; i0 + W <= nb; i0 += W) {
+        ei::PacketBlock<Packet, W> tile;
+        for (int c = 0; c < W; ++c) tile.packet[c] = ei::ploadu<Packet>(src + (j0 + c) * ld + i0);
+        ei::ptranspose(tile);
+        for (int r = 0; r < W; ++r) ei::pstoreu(dst + (i0 + r) * d + j0, tile.packet[r]);
+      }
+      for (; i0 < nb; ++i0)
+        for (Eigen::Index j = j0; j < j0 + W; ++j) dst[i0 * d + j] = src[j * ld + i0];
+    }
+  }
+  for (Eigen::Index j = j0; j < d; ++j)
+    for (Eigen::Index i = 0; i < nb; ++i) dst[i * d + j] = src[j * ld + i];
+}
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
 
 /// Scratch of one thread's fit: a block's classes and weights, its rows as row-major doubles when X is not
 /// already that, and per-class accumulators (K x D, row-major, so a class's row is contiguous).
@@ -74,6 +110,7 @@ struct FitScratch {
   std::vector<Eigen::Index> first;  // first row of each class in the block, -1 if absent
   Eigen::VectorXd wsum;
   RowMatrixXd rows, shift, s1, mean, mean_lo, s2;
+  RowMatrixXf rows_float;                        // a column-major float block, transposed
   std::vector<Eigen::Index> order, start, next;  // full kinds: the block's rows grouped by class
   Eigen::MatrixXd z, scatter;                    // full kinds: one class's centred rows, and their scatter
 };
@@ -89,22 +126,21 @@ template <typename Row>
 
 /// Adds rows [r0, r1) of (X, y, w) to per-class statistics (diagonal or full), in one pass over memory.
 ///
-/// X is read in blocks of rows that stay in cache, each seen as rows of doubles (a column-major or float block
-/// is transposed into scratch first). Two passes over the cached block, each vectorised across the features
-/// and adding every row into its class's accumulator, give the class's block mean (sums of x - x_0, x_0 the
-/// class's first row in the block, so that values near 1e9 do not round at the scale of a growing sum) and
-/// then its centred second moment: per feature, or for the full kinds the scatter matrix as one rank-n update
-/// of the class's centred rows. Each block result is merged into `stats` with the Chan-Golub-LeVeque formula.
-/// Centring within the block is what keeps features around 1e9 with unit spread exact, where the textbook
-/// sum x^2 - (sum x)^2 / n loses every digit. Validates as it goes: labels outside `map`, negative or
-/// non-finite weights and non-finite X throw InvalidArgument naming the row; `stats` is then partly updated,
-/// so callers pass a scratch copy.
+/// X is read in blocks of rows that stay in cache, each seen as rows (a column-major block is transposed into
+/// scratch first; float is widened to double as it is read). Two passes over the cached block, each vectorised across
+/// the features and adding every row into its class's accumulator, give the class's block mean (sums of x - x_0, x_0
+/// the class's first row in the block, so that values near 1e9 do not round at the scale of a growing sum) and then its
+/// centred second moment: per feature, or for the full kinds the scatter matrix as one rank-n update of the class's
+/// centred rows. Each block result is merged into `stats` with the Chan-Golub-LeVeque formula. Centring within the
+/// block is what keeps features around 1e9 with unit spread exact, where the textbook sum x^2 - (sum x)^2 / n loses
+/// every digit. Validates as it goes: labels outside `map`, negative or non-finite weights and non-finite X throw
+/// InvalidArgument naming the row; `stats` is then partly updated, so callers pass a scratch copy.
 template <typename XRef, typename Label, typename WScalar, bool Full>
 void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar>* w, const LabelMap& map,
                 Eigen::Index r0, Eigen::Index r1, SufficientStatistics<Full>& stats, FitScratch& s, const char* fn) {
   using Scalar = typename XRef::Scalar;
-  constexpr bool direct = XRef::IsRowMajor && std::is_same_v<Scalar, double>;
-  using RowsMap = Eigen::Map<const RowMatrixXd, 0, Eigen::OuterStride<>>;
+  using RowsMap =
+      Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Eigen::OuterStride<>>;
   const Eigen::Index d = X.cols();
   const Eigen::Index k_count = stats.n_classes();
   const Eigen::Index block = fit_block_rows(d, Full);
@@ -138,20 +174,29 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
       s.wsum[k] += wi;
       if (s.first[static_cast<std::size_t>(k)] < 0) s.first[static_cast<std::size_t>(k)] = i;
     }
-    // The block as rows of doubles: X itself when it already is that, else a transposed copy in cache.
+    // The block as rows: X itself when it is row-major, else a transposed copy in cache. Floats stay floats
+    // here and are widened to double as the passes read them, which costs nothing in a vectorised loop.
     const RowsMap R = [&] {
-      if constexpr (direct) {
+      if constexpr (XRef::IsRowMajor) {
         return RowsMap(X.data() + b0 * X.outerStride(), nb, d, Eigen::OuterStride<>(X.outerStride()));
       } else {
-        s.rows = X.middleRows(b0, nb).template cast<double>();
-        return RowsMap(s.rows.data(), nb, d, Eigen::OuterStride<>(d));
+        auto& rows = [&]() -> auto& {
+          if constexpr (std::is_same_v<Scalar, double>)
+            return s.rows;
+          else
+            return s.rows_float;
+        }
+        ();
+        rows.resize(nb, d);
+        transpose_rows(X.data() + b0, X.outerStride(), nb, d, rows.data());
+        return RowsMap(rows.data(), nb, d, Eigen::OuterStride<>(d));
       }
     }();
 
     // Pass 1: s1_k = sum_i w_i (x_i - x_0k) over the class's rows.
     for (Eigen::Index k = 0; k < k_count; ++k) {
       if (s.first[static_cast<std::size_t>(k)] < 0) continue;
-      s.shift.row(k) = R.row(s.first[static_cast<std::size_t>(k)]);
+      s.shift.row(k) = R.row(s.first[static_cast<std::size_t>(k)]).template cast<double>();
       s.s1.row(k).setZero();
     }
     // Plain loops over contiguous rows: with a few features, an Eigen expression per row costs more than the
@@ -159,10 +204,10 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
     for (Eigen::Index i = 0; i < nb; ++i) {
       const auto k = static_cast<Eigen::Index>(s.cls[static_cast<std::size_t>(i)]);
       const double wi = s.wt[static_cast<std::size_t>(i)];
-      const double* x = R.data() + i * R.outerStride();
+      const Scalar* x = R.data() + i * R.outerStride();
       const double* x0 = s.shift.data() + k * d;
       double* acc = s.s1.data() + k * d;
-      for (Eigen::Index j = 0; j < d; ++j) acc[j] += wi * (x[j] - x0[j]);
+      for (Eigen::Index j = 0; j < d; ++j) acc[j] += wi * (static_cast<double>(x[j]) - x0[j]);
     }
     // A NaN or infinity anywhere in the block reaches a sum, even at weight 0 (0 * inf = NaN).
     for (Eigen::Index k = 0; k < k_count; ++k) {
@@ -186,10 +231,13 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
         const auto k = static_cast<Eigen::Index>(s.cls[static_cast<std::size_t>(i)]);
         if (s.wsum[k] == 0) continue;
         const double wi = s.wt[static_cast<std::size_t>(i)];
-        const double* x = R.data() + i * R.outerStride();
+        const Scalar* x = R.data() + i * R.outerStride();
         const double* mu = s.mean.data() + k * d;
         double* acc = s.s2.data() + k * d;
-        for (Eigen::Index j = 0; j < d; ++j) acc[j] += wi * (x[j] - mu[j]) * (x[j] - mu[j]);
+        for (Eigen::Index j = 0; j < d; ++j) {
+          const double c = static_cast<double>(x[j]) - mu[j];
+          acc[j] += wi * c * c;
+        }
       }
       for (Eigen::Index k = 0; k < k_count; ++k) {
         if (s.first[static_cast<std::size_t>(k)] < 0 || s.wsum[k] == 0) continue;
@@ -213,7 +261,7 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
         for (std::size_t r = first; r < last; ++r) {
           const Eigen::Index i = s.order[r];
           s.z.row(static_cast<Eigen::Index>(r - first)) =
-              std::sqrt(s.wt[static_cast<std::size_t>(i)]) * (R.row(i) - s.mean.row(k));
+              std::sqrt(s.wt[static_cast<std::size_t>(i)]) * (R.row(i).template cast<double>() - s.mean.row(k));
         }
         s.scatter.setZero(d, d);
         s.scatter.template selfadjointView<Eigen::Lower>().rankUpdate(s.z.transpose());
