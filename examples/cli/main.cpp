@@ -18,6 +18,7 @@
 #include <iostream>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "table.hpp"
@@ -104,6 +105,12 @@ void dispatch(bool shared, bool full, bool single, Fn&& fn) {
     pick(GaussianClassifier<float, SharedDiagonal>(), GaussianClassifier<double, SharedDiagonal>());
   else
     pick(GaussianClassifier<float, PerClassDiagonal>(), GaussianClassifier<double, PerClassDiagonal>());
+}
+
+// dispatch() for a --kind name: shared, gaussian, lda or qda.
+template <typename Fn>
+void dispatch_kind(const std::string& kind, bool single, Fn&& fn) {
+  dispatch(kind == "shared" || kind == "lda", kind == "lda" || kind == "qda", single, std::forward<Fn>(fn));
 }
 
 // The estimator with its classes widened to `all` (sorted), the statistics of every old class kept exactly.
@@ -402,20 +409,18 @@ int main(int argc, char** argv) {
         o.shrinkage = gda::Options::ledoit_wolf;
       } else {
         double s = 0;
-        if (!cli::parse_number(fa.shrinkage, s) || !(s >= 0 && s <= 1))
+        if (!cli::parse(fa.shrinkage, s) || !(s >= 0 && s <= 1))
           throw UsageError("--shrinkage must be in [0, 1] or lw, got " + fa.shrinkage);
         o.shrinkage = s;
       }
       if (fa.threads > 0) gda::set_num_threads(fa.threads);
-      const bool shared = fa.kind == "shared" || fa.kind == "lda", full = fa.kind == "lda" || fa.kind == "qda";
-      dispatch(shared, full, fa.single, [&](auto tag) { fit<decltype(tag)>(fa, o); });
+      dispatch_kind(fa.kind, fa.single, [&](auto tag) { fit<decltype(tag)>(fa, o); });
     } else if (*predict_cmd) {
       if (pa.threads > 0) gda::set_num_threads(pa.threads);
       const gda::ModelInfo i = gda::inspect(std::filesystem::path(pa.model));
       dispatch(i.shared, i.full, i.scalar_bytes == 4, [&](auto tag) { predict<decltype(tag)>(pa); });
     } else if (*import_cmd) {
-      const bool shared = ia.kind == "shared" || ia.kind == "lda", full = ia.kind == "lda" || ia.kind == "qda";
-      dispatch(shared, full, ia.single, [&](auto tag) { import <decltype(tag)>(ia); });
+      dispatch_kind(ia.kind, ia.single, [&](auto tag) { import <decltype(tag)>(ia); });
     } else {
       info(info_path);
     }

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <type_traits>
 #include <vector>
 
 namespace cli {
@@ -48,18 +49,20 @@ inline std::string_view trim(std::string_view f) {
   return f;
 }
 
-inline bool parse_number(std::string_view f, double& v) {
-  f = trim(f);
-  if (!f.empty() && f.front() == '+') f.remove_prefix(1);  // fast_float, like from_chars, rejects a leading '+'
-  const auto r = fast_float::from_chars(f.data(), f.data() + f.size(), v);
-  return r.ec == std::errc() && r.ptr == f.data() + f.size() && !f.empty();
-}
-
-inline bool parse_label(std::string_view f, int& v) {
+// A whole field as a number: a double through fast_float, an integer label through std::from_chars. Blanks
+// around it and a leading '+' (which both parsers reject) are allowed.
+template <typename T>
+bool parse(std::string_view f, T& v) {
   f = trim(f);
   if (!f.empty() && f.front() == '+') f.remove_prefix(1);
-  const auto r = std::from_chars(f.data(), f.data() + f.size(), v);
-  return r.ec == std::errc() && r.ptr == f.data() + f.size() && !f.empty();
+  const char* end = f.data() + f.size();
+  if constexpr (std::is_floating_point_v<T>) {
+    const auto r = fast_float::from_chars(f.data(), end, v);
+    return r.ec == std::errc() && r.ptr == end && !f.empty();
+  } else {
+    const auto r = std::from_chars(f.data(), end, v);
+    return r.ec == std::errc() && r.ptr == end && !f.empty();
+  }
 }
 
 class TableReader {
@@ -81,7 +84,7 @@ class TableReader {
     bool is_header = header == Header::present;
     if (header == Header::detect) {
       double v;
-      for (const auto f : fields_) is_header = is_header || !parse_number(f, v);
+      for (const auto f : fields_) is_header = is_header || !parse(f, v);
     }
     for (std::size_t j = 0; j < fields_.size(); ++j)
       names_.push_back(is_header ? std::string(trim(fields_[j])) : "column " + std::to_string(j));
@@ -128,11 +131,11 @@ class TableReader {
       for (long j = 0; j < n; ++j) {
         const std::string_view field = fields_[std::size_t(j)];
         if (j == label_) {
-          if (!parse_label(field, y[r])) fail(j, field, "an integer label");
+          if (!parse(field, y[r])) fail(j, field, "an integer label");
         } else {
           double v;
           // NaN and infinities are caught here, where the line number is known.
-          if (!parse_number(field, v) || !std::isfinite(v)) fail(j, field, "a finite number");
+          if (!parse(field, v) || !std::isfinite(v)) fail(j, field, "a finite number");
           X(r, f++) = v;
         }
       }

@@ -218,8 +218,7 @@ class GaussianClassifier {
       for (Eigen::Index k = 0; k < (Kind::shared ? 1 : k_count); ++k) {
         const auto c = variances.middleCols(k * d, d);
         const std::string which = Kind::shared ? std::string() : " of class " + std::to_string(classes[k]);
-        if (!((c - c.transpose()).cwiseAbs().array() <= 1e-12 * c.cwiseAbs().maxCoeff()).all())
-          fail("variances: the covariance matrix" + which + " is not symmetric");
+        if (!detail::symmetric(c)) fail("variances: the covariance matrix" + which + " is not symmetric");
         if (Eigen::LLT<Eigen::MatrixXd>(c).info() != Eigen::Success)
           fail("variances: the covariance matrix" + which + " is not positive definite");
       }
@@ -311,9 +310,6 @@ class GaussianClassifier {
       throw FormatError(std::string(fn) + ": the model was saved with " + (f.scalar_bytes == 4 ? "float" : "double") +
                             " parameters; load it into an estimator of that Scalar, or pass gda::Convert::scalar",
                         12);
-    const auto invalid = [fn](const InvalidArgument& e) {
-      return FormatError(std::string(fn) + ": the model's contents are invalid: " + e.what(), detail::header_bytes);
-    };
     try {
       GaussianClassifier m(f.options);
       Statistics st(std::move(f.weights), std::move(f.means), std::move(f.m2), std::move(f.residuals));
@@ -323,10 +319,8 @@ class GaussianClassifier {
                                   ? "it is marked as fitted but its statistics define no model: " + m.model_.problem
                                   : std::string("it is marked as not fitted but its statistics define a model"));
       return m;
-    } catch (const FormatError&) {
-      throw;
     } catch (const InvalidArgument& e) {
-      throw invalid(e);
+      throw FormatError(std::string(fn) + ": the model's contents are invalid: " + e.what(), detail::header_bytes);
     }
   }
 

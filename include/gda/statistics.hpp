@@ -13,6 +13,16 @@
 
 namespace gda {
 
+namespace detail {
+
+/// Symmetric up to rounding: every |m_ij - m_ji| within 1e-12 of the largest |m_ij|.
+template <typename M>
+bool symmetric(const M& m) {
+  return ((m - m.transpose()).cwiseAbs().array() <= 1e-12 * m.cwiseAbs().maxCoeff()).all();
+}
+
+}  // namespace detail
+
 /// Per-class sufficient statistics (W_k, mu_k, M2_k), in double precision; `Full` selects the second moment:
 /// per feature for the diagonal kinds (DiagonalStatistics), the D x D scatter matrix for the full kinds
 /// (FullStatistics).
@@ -76,7 +86,7 @@ class SufficientStatistics {
       if (!m.allFinite() || (m.diagonal().array() < 0).any())
         throw InvalidArgument(std::string(who) + ": the second moment of class " + row +
                               " must be finite with a non-negative diagonal");
-      if (Full && !((m - m.transpose()).cwiseAbs().array() <= 1e-12 * m.cwiseAbs().maxCoeff()).all())
+      if (Full && !detail::symmetric(m))
         throw InvalidArgument(std::string(who) + ": the scatter matrix of class " + row + " is not symmetric");
       if (Full && !positive_semidefinite(m))
         throw InvalidArgument(std::string(who) + ": the scatter matrix of class " + row +
