@@ -299,6 +299,20 @@ TEST_CASE("a file of another kind, version or signature says so") {
   CHECK(format_error([&] {
           loaded<gda::GaussianNB<>>(sealed.sealed());
         }).find("format version 2 (written by a newer gda)") != std::string::npos);
+  // offset() points at the field at fault: the version at byte 8, the end of a truncated header, the checksum.
+  const auto offset = [](const std::string& b) {
+    try {
+      loaded<gda::GaussianNB<>>(b);
+    } catch (const gda::FormatError& e) {
+      return e.offset();
+    }
+    return ~0ull;
+  };
+  CHECK(offset(sealed.sealed()) == 8);
+  CHECK(offset(bytes.substr(0, 30)) == 30);
+  std::string flipped = bytes;
+  flipped[100] = static_cast<char>(flipped[100] ^ 1);
+  CHECK(offset(flipped) == bytes.size() - 4);
   CHECK(format_error([&] { loaded<gda::GaussianNB<>>("GDA model"); }).find("not a gda model") != std::string::npos);
   CHECK(format_error([&] { loaded<gda::GaussianNB<>>(""); }).find("not a gda model") != std::string::npos);
   const gda::ModelInfo info = [&] {
