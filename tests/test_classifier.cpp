@@ -152,6 +152,23 @@ TEST_CASE_TEMPLATE("matches the long-double reference", Est, GDA_DIAGONAL_ESTIMA
   }
 }
 
+// Enough classes for every chunk of the scoring kernel (more than one register tile of classes, and a rest),
+// and enough rows for several blocks, the last ending in a partial tile; row-major input goes through the other
+// path into the kernel.
+TEST_CASE_TEMPLATE("matches the reference with many classes and rows", Est, GDA_DIAGONAL_ESTIMATORS) {
+  using Scalar = typename Est::Scalar;
+  const auto data = ref::blobs(3000, 9, 27, 31, 5.0, 1.0);
+  const auto probe = ref::blobs(3333, 9, 27, 32, 5.0, 1.0).X;
+  gda::Options opt;
+  opt.var_smoothing = 1e-3;
+  Est m(opt);
+  m.fit(test::as<Scalar>(data.X), data.y);
+  check_against(m, ref::fit(data.X.cast<Scalar>(), data.y, {}, Est::Kind::shared, opt.var_smoothing), probe);
+  using RowMajor = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const RowMajor rows = test::as<Scalar>(probe);
+  CHECK(m.predict_proba(rows) == m.predict_proba(test::as<Scalar>(probe)));
+}
+
 TEST_CASE_TEMPLATE("posteriors are distributions and predict is their argmax", Est, GDA_ESTIMATORS) {
   using Scalar = typename Est::Scalar;
   const auto data = ref::blobs(400, 5, 3, 21);

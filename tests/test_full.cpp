@@ -81,6 +81,25 @@ TEST_CASE_TEMPLATE("LDA and QDA match the long-double reference", Est, GDA_FULL_
   }
 }
 
+// Enough classes and features for every chunk of the scoring kernels (classes beyond one register tile, QDA's
+// whitened outputs beyond one chunk), and enough rows for several blocks, the last ending in a partial tile;
+// row-major input goes through the other path into the kernels.
+TEST_CASE_TEMPLATE("LDA and QDA match the reference with many classes, features and rows", Est, GDA_FULL_ESTIMATORS) {
+  using Scalar = typename Est::Scalar;
+  auto data = ref::blobs(3000, 13, 14, 21, 3.0, 1.5);
+  data.X = test::correlate(data.X);
+  const Eigen::MatrixXd probe = test::correlate(ref::blobs(2501, 13, 14, 22, 3.0, 1.5).X);
+  const Eigen::MatrixXd Xs = data.X.cast<Scalar>().template cast<double>();
+  gda::Options o;
+  if constexpr (!Est::Kind::shared) o.reg_param = 0.05;  // some classes have few samples for 13 features
+  Est m(o);
+  m.fit(test::as<Scalar>(data.X), data.y);
+  check_against(m, ref::fit_full(Xs, data.y, {}, Est::Kind::shared, 0.0L, Est::Kind::shared ? 0.0L : 0.05L), probe);
+  using RowMajor = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const RowMajor rows = test::as<Scalar>(probe);
+  CHECK(m.predict_proba(rows) == m.predict_proba(test::as<Scalar>(probe)));
+}
+
 TEST_CASE("hand-computed: a 2-D covariance") {
   // Class 0: (0, 0), (2, 0), (0, 2), (2, 2) has mean (1, 1) and, by maximum likelihood, covariance I;
   // class 1: (4, 4), (6, 6) has mean (5, 5) and covariance [[1, 1], [1, 1]] (singular alone).

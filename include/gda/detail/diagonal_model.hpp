@@ -190,24 +190,22 @@ struct DiagonalModel {
   /// to all classes. Xc is scratch. Rows that overflowed are left for the caller to redo through scores_wide.
   template <typename XRef>
   void scores(const XRef& X, Eigen::Index r0, Eigen::Index nb, bool joint, Matrix& Xc, Matrix& S) const {
-    Xc.noalias() = X.middleRows(r0, nb).rowwise() - centre;
+    const Eigen::Index k_count = centred_means.rows();
     if constexpr (Kind::shared) {
-      S.noalias() = Xc * lin.transpose();
       if (joint) {
+        Xc.noalias() = X.middleRows(r0, nb).rowwise() - centre;
+        S.noalias() = Xc * lin.transpose();
         const Vector quad = Xc.cwiseAbs2() * neg_half_precision.row(0).transpose();
         S.colwise() += (quad.array() + common).matrix();
+        S.rowwise() += bias;
+      } else {
+        score_rows<Form::linear>(X, r0, nb, centre.data(), lin.data(), nullptr, bias.data(), k_count, Xc, S);
       }
     } else {
-      // S_k = -1/2 sum_j (x'_j - mu'_kj)^2 / sigma_kj^2, feature by feature: each step is a vectorised pass
-      // over one cached column of the block.
-      S.setZero(nb, centred_means.rows());
-      for (Eigen::Index j = 0; j < Xc.cols(); ++j) {
-        const auto x = Xc.col(j).array();
-        for (Eigen::Index k = 0; k < centred_means.rows(); ++k)
-          S.col(k).array() += neg_half_precision(k, j) * (x - centred_means(k, j)).square();
-      }
+      // S_k = b_k - 1/2 sum_j (x'_j - mu'_kj)^2 / sigma_kj^2
+      score_rows<Form::residual>(X, r0, nb, centre.data(), centred_means.data(), neg_half_precision.data(), bias.data(),
+                                 k_count, Xc, S);
     }
-    S.rowwise() += bias;
   }
 };
 

@@ -57,9 +57,12 @@ struct FullModel {
   RowVector centre;
   Matrix centred_means;        // mu'_k, K x D
   std::vector<Matrix> factor;  // L (LDA: one) or L_k (QDA: one per class, empty for a dead class)
-  Matrix lin;                  // LDA: Sigma^-1 mu'_k, K x D
-  RowVector bias;              // b_k; -inf for a class that cannot be predicted
-  Scalar common = 0;           // LDA: -1/2 log det(2 pi Sigma)
+  // QDA: U_k = L_k^-1, its rows padded with zeros to a multiple of the scoring kernel's chunk
+  std::vector<Matrix> inverse_factor;
+  Matrix class_means;  // QDA: mu'_k as columns, D x K
+  Matrix lin;          // LDA: Sigma^-1 mu'_k, K x D
+  RowVector bias;      // b_k; -inf for a class that cannot be predicted
+  Scalar common = 0;   // LDA: -1/2 log det(2 pi Sigma)
   Eigen::Array<bool, Eigen::Dynamic, 1> alive;
   std::string problem;
 
@@ -120,6 +123,8 @@ struct FullModel {
     } else {
       m.covariance.resize(static_cast<std::size_t>(k_count));
       m.factor.resize(static_cast<std::size_t>(k_count));
+      m.inverse_factor.resize(static_cast<std::size_t>(k_count));
+      const Eigen::Index chunk = ScoreTile<Scalar>::outputs, padded = (d + chunk - 1) / chunk * chunk;
       for (Eigen::Index k = 0; k < k_count; ++k) {
         if (!m.alive[k]) continue;
         // Sigma_k = M2_k / W_k, blended with the identity: (1 - r) Sigma_k + r I
@@ -134,10 +139,21 @@ struct FullModel {
           return m;
         bias[k] -= 0.5 * (d * log_two_pi + log_det(llt));
         m.factor[static_cast<std::size_t>(k)] = llt.matrixL().toDenseMatrix().cast<Scalar>();
+        // Scoring multiplies by L_k^-1 rather than solving with L_k: a triangular solve is a chain of dependent
+        // steps, the product is independent multiply-adds that fill the registers. The factor has passed the
+        // conditioning check above, so its inverse, computed in double, is as accurate as the solve.
+        Matrix& u = m.inverse_factor[static_cast<std::size_t>(k)];
+        u.setZero(padded, d);
+        u.topRows(d) = llt.matrixL().solve(Eigen::MatrixXd::Identity(d, d)).cast<Scalar>();
+        if (!u.allFinite()) {
+          m.problem = "the inverse covariance of class " + std::to_string(classes[k]) + " overflows the scalar type";
+          return m;
+        }
         m.covariance[static_cast<std::size_t>(k)] = sigma.cast<Scalar>();
       }
     }
     finish_classes<Scalar, Kind::shared>(m, bias, classes);
+    if constexpr (!Kind::shared) m.class_means = m.centred_means.transpose();
     return m;
   }
 
@@ -145,32 +161,36 @@ struct FullModel {
   /// to all classes. Xc is scratch.
   template <typename XRef>
   void scores(const XRef& X, Eigen::Index r0, Eigen::Index nb, bool joint, Matrix& Xc, Matrix& S) const {
-    Xc.noalias() = X.middleRows(r0, nb).rowwise() - centre;
+    const Eigen::Index k_count = centred_means.rows();
     if constexpr (Kind::shared) {
+      if (!joint) {
+        score_rows<Form::linear>(X, r0, nb, centre.data(), lin.data(), nullptr, bias.data(), k_count, Xc, S);
+        return;
+      }
+      Xc.noalias() = X.middleRows(r0, nb).rowwise() - centre;
       S.noalias() = Xc * lin.transpose();
-      if (joint) {
-        // -1/2 ||L^-1 x'||^2 per row: one triangular solve for the block
-        const Matrix y = factor[0].template triangularView<Eigen::Lower>().solve(Xc.transpose());
-        S.colwise() += ((-0.5 * y.colwise().squaredNorm()).array() + common).matrix().transpose();
-      }
+      // -1/2 ||L^-1 x'||^2 per row: one triangular solve for the block
+      const Matrix y = factor[0].template triangularView<Eigen::Lower>().solve(Xc.transpose());
+      S.colwise() += ((-0.5 * y.colwise().squaredNorm()).array() + common).matrix().transpose();
+      S.rowwise() += bias;
     } else {
-      S.resize(nb, centred_means.rows());
-      Matrix r;
-      for (Eigen::Index k = 0; k < centred_means.rows(); ++k) {
-        if (!alive[k]) {
-          S.col(k).setZero();
-          continue;
-        }
-        // -1/2 ||L_k^-1 (x' - mu'_k)||^2 for every row: Y L_k^T = R solved in place, rows of R being residuals
-        r.noalias() = Xc.rowwise() - centred_means.row(k);
-        factor[static_cast<std::size_t>(k)]
-            .transpose()
-            .template triangularView<Eigen::Upper>()
-            .template solveInPlace<Eigen::OnTheRight>(r);
-        S.col(k) = -0.5 * r.rowwise().squaredNorm();
-      }
+      // b_k - 1/2 ||L_k^-1 (x' - mu'_k)||^2, a tile of rows at a time for every class while the tile is in L1
+      S.resize(nb, k_count);
+      with_block(X, r0, nb, Xc, [&](const Scalar* x, Eigen::Index ld, Scalar* pad) {
+        for_each_tile(x, ld, nb, X.cols(), pad, [&](const Scalar* xt, Eigen::Index ldt, Eigen::Index i0, int valid) {
+          Scalar q[ScoreTile<Scalar>::rows];
+          for (Eigen::Index k = 0; k < k_count; ++k) {
+            if (alive[k]) {
+              const Matrix& u = inverse_factor[static_cast<std::size_t>(k)];
+              whitened_norm_tile(xt, ldt, X.cols(), centre.data(), class_means.col(k).data(), u.data(), u.rows(), q);
+            } else {
+              std::fill(q, q + valid, Scalar(0));
+            }
+            for (int r = 0; r < valid; ++r) S(i0 + r, k) = bias[k] - Scalar(0.5) * q[r];
+          }
+        });
+      });
     }
-    S.rowwise() += bias;
   }
 
   /// The scores of one row in long double, for rows whose fast form overflowed: J_k(x) when `joint` or for QDA,

@@ -48,7 +48,8 @@ inline Eigen::Index fit_block_rows(Eigen::Index n_features, bool full) {
 /// solves are inefficient on thin panels.
 inline Eigen::Index score_block_rows(Eigen::Index n_features, Eigen::Index n_classes, std::size_t scalar_bytes,
                                      bool full) {
-  const Eigen::Index cached = block_rows(n_features + n_classes, scalar_bytes);
+  // A multiple of 32 rows, so that only the last block of X ends in a partial tile of the scoring kernel.
+  const Eigen::Index cached = std::max<Eigen::Index>(block_rows(n_features + n_classes, scalar_bytes) / 32 * 32, 32);
   return full ? std::max<Eigen::Index>(cached, 512) : cached;
 }
 
@@ -68,7 +69,8 @@ using RowMatrixXd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen:
 using RowMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 /// Copies rows [0, nb) of a column-major matrix (entry (i, j) at src[j * ld + i]) into the row-major nb x d
-/// matrix at dst. Eigen's cross-order assignment moves one scalar at a time; here W x W tiles (W the SIMD width)
+/// matrix at dst (entry (i, j) at dst[i * ldd + j]); read the other way round, it turns a row-major block into a
+/// column-major one. Eigen's cross-order assignment moves one scalar at a time; here W x W tiles (W the SIMD width)
 /// are loaded from W columns, transposed in registers and stored as W row pieces, walking down W columns at a
 /// time so that the reads stay W sequential streams.
 #if defined(__GNUC__)
@@ -77,7 +79,8 @@ using RowMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::
 #pragma GCC diagnostic ignored "-Wignored-attributes"
 #endif
 template <typename Scalar>
-void transpose_rows(const Scalar* src, Eigen::Index ld, Eigen::Index nb, Eigen::Index d, Scalar* dst) {
+void transpose_rows(const Scalar* src, Eigen::Index ld, Eigen::Index nb, Eigen::Index d, Scalar* dst,
+                    Eigen::Index ldd) {
   namespace ei = Eigen::internal;
   using Packet = typename ei::packet_traits<Scalar>::type;
   constexpr int W = ei::unpacket_traits<Packet>::size;
@@ -89,18 +92,220 @@ void transpose_rows(const Scalar* src, Eigen::Index ld, Eigen::Index nb, Eigen::
         ei::PacketBlock<Packet, W> tile;
         for (int c = 0; c < W; ++c) tile.packet[c] = ei::ploadu<Packet>(src + (j0 + c) * ld + i0);
         ei::ptranspose(tile);
-        for (int r = 0; r < W; ++r) ei::pstoreu(dst + (i0 + r) * d + j0, tile.packet[r]);
+        for (int r = 0; r < W; ++r) ei::pstoreu(dst + (i0 + r) * ldd + j0, tile.packet[r]);
       }
       for (; i0 < nb; ++i0)
-        for (Eigen::Index j = j0; j < j0 + W; ++j) dst[i0 * d + j] = src[j * ld + i0];
+        for (Eigen::Index j = j0; j < j0 + W; ++j) dst[i0 * ldd + j] = src[j * ld + i0];
     }
   }
   for (Eigen::Index j = j0; j < d; ++j)
-    for (Eigen::Index i = 0; i < nb; ++i) dst[i * d + j] = src[j * ld + i];
+    for (Eigen::Index i = 0; i < nb; ++i) dst[i * ldd + j] = src[j * ld + i];
+}
+/// How a class's score grows with each feature: linearly, a_kj x'_j (shared variances and LDA), or as a
+/// weighted squared residual, h_kj (x'_j - a_kj)^2 (per-class variances).
+enum class Form { linear, residual };
+
+/// SIMD geometry of the scoring kernel: a tile is 2 packets of rows by `classes` classes, its accumulators
+/// held in registers (24 of AVX-512's 32; 4 classes with 16 registers).
+template <typename Scalar>
+struct ScoreTile {
+  using Packet = typename Eigen::internal::packet_traits<Scalar>::type;
+  static constexpr int width = Eigen::internal::unpacket_traits<Packet>::size;
+  static constexpr int rows = 2 * width;
+  static constexpr int classes = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS >= 32 ? 12 : 4;
+  // QDA's chunk of whitened outputs: a chunk costs (its end) x (its size) multiply-adds over a triangle, and
+  // 8 divides the common D = 64 and the like without padding where 12 would waste a fifth.
+  static constexpr int outputs = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS >= 32 ? 8 : 4;
+};
+
+/// Scores `tile.rows` rows (column j at x + j ld) against classes [k0, k0 + KC): sum_j of the form's term on
+/// x'_j = x_j - c_j, plus b_k, stored to s + k lds for the first `valid` rows. Column by column, each x'_j is
+/// loaded once and used by every class, so the work per loaded value is 2 KC fused multiply-adds, all in
+/// registers. Coefficients are K x D column-major, so a column's classes are adjacent.
+template <Form form, int KC, typename Scalar>
+void score_tile(const Scalar* x, Eigen::Index ld, Eigen::Index d, const Scalar* c, const Scalar* a, const Scalar* h,
+                const Scalar* b, Eigen::Index k_count, Eigen::Index k0, Scalar* s, Eigen::Index lds, int valid) {
+  namespace ei = Eigen::internal;
+  using T = ScoreTile<Scalar>;
+  using Packet = typename T::Packet;
+  Packet acc0[KC], acc1[KC];
+  for (int q = 0; q < KC; ++q) acc0[q] = acc1[q] = ei::pset1<Packet>(Scalar(0));
+  for (Eigen::Index j = 0; j < d; ++j) {
+    const Packet cj = ei::pset1<Packet>(c[j]);
+    const Packet x0 = ei::psub(ei::ploadu<Packet>(x + j * ld), cj);
+    const Packet x1 = ei::psub(ei::ploadu<Packet>(x + j * ld + T::width), cj);
+    const Scalar* aj = a + j * k_count + k0;
+    if constexpr (form == Form::linear) {
+      for (int q = 0; q < KC; ++q) {
+        const Packet w = ei::pset1<Packet>(aj[q]);
+        acc0[q] = ei::pmadd(x0, w, acc0[q]);
+        acc1[q] = ei::pmadd(x1, w, acc1[q]);
+      }
+    } else {
+      const Scalar* hj = h + j * k_count + k0;
+      for (int q = 0; q < KC; ++q) {
+        const Packet m = ei::pset1<Packet>(aj[q]), w = ei::pset1<Packet>(hj[q]);
+        const Packet t0 = ei::psub(x0, m), t1 = ei::psub(x1, m);
+        acc0[q] = ei::pmadd(ei::pmul(t0, w), t0, acc0[q]);
+        acc1[q] = ei::pmadd(ei::pmul(t1, w), t1, acc1[q]);
+      }
+    }
+  }
+  for (int q = 0; q < KC; ++q) {
+    const Packet bq = ei::pset1<Packet>(b[k0 + q]);
+    Scalar* out = s + (k0 + q) * lds;
+    if (valid == T::rows) {
+      ei::pstoreu(out, ei::padd(acc0[q], bq));
+      ei::pstoreu(out + T::width, ei::padd(acc1[q], bq));
+    } else {
+      Scalar tmp[T::rows];
+      ei::pstoreu(tmp, ei::padd(acc0[q], bq));
+      ei::pstoreu(tmp + T::width, ei::padd(acc1[q], bq));
+      std::copy(tmp, tmp + valid, out);
+    }
+  }
+}
+
+/// score_tile for the classes [k0, k_count) left after the full chunks: their count, 1 to KC, is chosen at
+/// run time but must be a constant for the accumulators to live in registers.
+template <Form form, int KC, typename Scalar>
+void score_tile_rest(int rest, const Scalar* x, Eigen::Index ld, Eigen::Index d, const Scalar* c, const Scalar* a,
+                     const Scalar* h, const Scalar* b, Eigen::Index k_count, Eigen::Index k0, Scalar* s,
+                     Eigen::Index lds, int valid) {
+  if constexpr (KC > 0) {
+    if (rest == KC) return score_tile<form, KC>(x, ld, d, c, a, h, b, k_count, k0, s, lds, valid);
+    score_tile_rest<form, KC - 1>(rest, x, ld, d, c, a, h, b, k_count, k0, s, lds, valid);
+  }
+}
+
+/// Asks for the cache line at p to be brought into L2: it is needed a block later, not now.
+inline void prefetch(const void* p) {
+#if defined(__GNUC__)
+  __builtin_prefetch(p, 0, 2);
+#else
+  (void)p;
+#endif
+}
+
+/// Scalars per cache line (64 bytes on the processors that matter here; a guess elsewhere costs only speed).
+template <typename Scalar>
+inline constexpr Eigen::Index cache_line = 64 / sizeof(Scalar);
+
+/// Calls f(tile, ld, i0, valid) for the tiles of rows of a column-major block of nb rows (column j at x + j ld).
+/// A last partial tile is copied into `pad` (tile.rows x d) with zeros below, so that every row is computed by
+/// the same instructions.
+template <typename Scalar, typename F>
+void for_each_tile(const Scalar* x, Eigen::Index ld, Eigen::Index nb, Eigen::Index d, Scalar* pad, F&& f) {
+  constexpr int rows = ScoreTile<Scalar>::rows;
+  for (Eigen::Index i0 = 0; i0 < nb; i0 += rows) {
+    const int valid = static_cast<int>(std::min<Eigen::Index>(rows, nb - i0));
+    if (valid == rows) {
+      f(x + i0, ld, i0, valid);
+    } else {
+      for (Eigen::Index j = 0; j < d; ++j)
+        for (int r = 0; r < rows; ++r) pad[j * rows + r] = r < valid ? x[j * ld + i0 + r] : Scalar(0);
+      f(static_cast<const Scalar*>(pad), Eigen::Index{rows}, i0, valid);
+    }
+  }
+}
+
+/// S = the scores of the nb rows of a column-major block (column j at x + j ld) against all K classes, into
+/// the column-major nb x K matrix at s: S_ik = b_k + sum_j a_kj x'_ij (linear) or b_k + sum_j h_kj (x'_ij -
+/// a_kj)^2 (residual), x' = x - c.
+template <Form form, typename Scalar>
+void score_block(const Scalar* x, Eigen::Index ld, Eigen::Index nb, Eigen::Index d, const Scalar* c, const Scalar* a,
+                 const Scalar* h, const Scalar* b, Eigen::Index k_count, Scalar* s, Scalar* pad) {
+  using T = ScoreTile<Scalar>;
+  const Eigen::Index full_chunks = k_count / T::classes;
+  const int rest = static_cast<int>(k_count % T::classes);
+  for_each_tile(x, ld, nb, d, pad, [&](const Scalar* xt, Eigen::Index ldt, Eigen::Index i0, int valid) {
+    for (Eigen::Index q = 0; q < full_chunks; ++q)
+      score_tile<form, T::classes>(xt, ldt, d, c, a, h, b, k_count, q * T::classes, s + i0, nb, valid);
+    if (rest)
+      score_tile_rest<form, T::classes>(rest, xt, ldt, d, c, a, h, b, k_count, full_chunks * T::classes, s + i0, nb,
+                                        valid);
+  });
+}
+
+/// QDA's term for one tile of rows and one class: q = ||U (x' - m)||^2, x' = x - c, with U = L^-1 the inverse
+/// of the class's Cholesky factor (lower triangular, column-major, its rows padded with zeros to a multiple of
+/// ScoreTile::outputs, columns ldu apart). Each chunk of outputs (U (x' - m))_j, j in [j0, j0 + KC), is
+/// accumulated in registers over l <= j: the same register tiling as score_tile, the rows of U standing in for
+/// the classes. Stores q for the tile's rows at q_out.
+template <typename Scalar>
+void whitened_norm_tile(const Scalar* x, Eigen::Index ld, Eigen::Index d, const Scalar* c, const Scalar* m,
+                        const Scalar* u, Eigen::Index ldu, Scalar* q_out) {
+  namespace ei = Eigen::internal;
+  using T = ScoreTile<Scalar>;
+  using Packet = typename T::Packet;
+  constexpr int KC = T::outputs;
+  Packet n0 = ei::pset1<Packet>(Scalar(0)), n1 = n0;
+  for (Eigen::Index j0 = 0; j0 < d; j0 += KC) {
+    Packet acc0[KC], acc1[KC];
+    for (int q = 0; q < KC; ++q) acc0[q] = acc1[q] = ei::pset1<Packet>(Scalar(0));
+    const Eigen::Index l_end = std::min(d, j0 + KC);  // U_jl = 0 for l > j
+    for (Eigen::Index l = 0; l < l_end; ++l) {
+      const Packet cl = ei::pset1<Packet>(c[l]), ml = ei::pset1<Packet>(m[l]);
+      const Packet t0 = ei::psub(ei::psub(ei::ploadu<Packet>(x + l * ld), cl), ml);
+      const Packet t1 = ei::psub(ei::psub(ei::ploadu<Packet>(x + l * ld + T::width), cl), ml);
+      const Scalar* ul = u + l * ldu + j0;
+      for (int q = 0; q < KC; ++q) {
+        const Packet w = ei::pset1<Packet>(ul[q]);
+        acc0[q] = ei::pmadd(t0, w, acc0[q]);
+        acc1[q] = ei::pmadd(t1, w, acc1[q]);
+      }
+    }
+    for (int q = 0; q < KC; ++q) {
+      n0 = ei::pmadd(acc0[q], acc0[q], n0);
+      n1 = ei::pmadd(acc1[q], acc1[q], n1);
+    }
+  }
+  ei::pstoreu(q_out, n0);
+  ei::pstoreu(q_out + T::width, n1);
 }
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif
+
+/// Calls block(x, ld, pad) on rows [r0, r0 + nb) of X in either storage order, as a column-major block in
+/// `work` (column j at x + j ld), with `pad` room for the kernel's padded last tile.
+template <typename XRef, typename Matrix, typename Block>
+void with_block(const XRef& X, Eigen::Index r0, Eigen::Index nb, Matrix& work, Block&& block) {
+  using Scalar = typename XRef::Scalar;
+  const Eigen::Index d = X.cols(), tile = ScoreTile<Scalar>::rows;
+  // ld one tile more than nb, so that it is never a multiple of 4 KiB, whose aliasing in the caches would
+  // slow the transposition's stores.
+  const Eigen::Index ld = nb + tile;
+  work.resize(ld + tile, d);  // the block, then the padded tile
+  if constexpr (XRef::IsRowMajor) {
+    transpose_rows(X.data() + r0 * X.outerStride(), X.outerStride(), d, nb, work.data(), ld);
+  } else {
+    // Copied column by column: a kernel visits all D columns for every tile of rows, and D concurrent
+    // streams from memory defeat the hardware prefetcher. Each column's piece lies on a page of its own,
+    // where the hardware prefetcher starts cold, so the next block's piece is requested while this one is
+    // copied.
+    const Eigen::Index ahead = std::min(nb, X.rows() - r0 - nb);
+    for (Eigen::Index j = 0; j < d; ++j) {
+      const Scalar* col = X.data() + j * X.outerStride() + r0;
+      for (Eigen::Index i = 0; i < ahead; i += cache_line<Scalar>) prefetch(col + nb + i);
+      std::copy(col, col + nb, work.data() + j * ld);
+    }
+  }
+  block(static_cast<const Scalar*>(work.data()), ld, work.data() + ld * d);
+}
+
+/// score_block on rows [r0, r0 + nb) of X in either storage order, into S (nb x K). The coefficients a and h
+/// are K x D column-major, c and b hold D and K values.
+template <Form form, typename XRef, typename Matrix>
+void score_rows(const XRef& X, Eigen::Index r0, Eigen::Index nb, const typename XRef::Scalar* c,
+                const typename XRef::Scalar* a, const typename XRef::Scalar* h, const typename XRef::Scalar* b,
+                Eigen::Index k_count, Matrix& work, Matrix& S) {
+  using Scalar = typename XRef::Scalar;
+  S.resize(nb, k_count);
+  with_block(X, r0, nb, work, [&](const Scalar* x, Eigen::Index ld, Scalar* pad) {
+    score_block<form>(x, ld, nb, X.cols(), c, a, h, b, k_count, S.data(), pad);
+  });
+}
 
 /// Scratch of one thread's fit: a block's classes and weights, its rows as row-major doubles when X is not
 /// already that, and per-class accumulators (K x D, row-major, so a class's row is contiguous).
@@ -188,7 +393,12 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
         }
         ();
         rows.resize(nb, d);
-        transpose_rows(X.data() + b0, X.outerStride(), nb, d, rows.data());
+        // As in scoring: each column's piece of the next block is requested while this one is transposed.
+        const Eigen::Index ahead = std::min(block, r1 - b1);
+        for (Eigen::Index j = 0; j < d; ++j)
+          for (Eigen::Index i = 0; i < ahead; i += cache_line<Scalar>)
+            prefetch(X.data() + j * X.outerStride() + b1 + i);
+        transpose_rows(X.data() + b0, X.outerStride(), nb, d, rows.data(), d);
         return RowsMap(rows.data(), nb, d, Eigen::OuterStride<>(d));
       }
     }();
@@ -283,6 +493,44 @@ Row log_normalise(const Row& s) {
   return (shifted.array() - std::log(shifted.array().exp().sum())).matrix();
 }
 
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-attributes"
+#endif
+/// The row-wise log-sum-exp of W rows of scores (class k's at s + k ld), in place: with m the row maximum,
+/// posteriors exp(S - m) / sum, or log posteriors (S - m) - log sum, where sum = sum_k exp(S_k - m). Writes m
+/// and sum for the caller's check. Eigen's exp clamps its argument near the bottom of the range and gives
+/// ~1e-308 where exp underflows to 0 (and for a class of probability 0, where S = -inf), so arguments below
+/// log(denorm_min) give exactly 0; a NaN is kept, so that it reaches the sum.
+template <bool log, typename Scalar>
+void normalise_packet(Scalar* s, Eigen::Index ld, Eigen::Index k_count, Scalar* m_out, Scalar* sum_out) {
+  namespace ei = Eigen::internal;
+  using Packet = typename ei::packet_traits<Scalar>::type;
+  const Packet floor = ei::pset1<Packet>(std::log(std::numeric_limits<Scalar>::denorm_min()));
+  Packet m = ei::ploadu<Packet>(s);
+  for (Eigen::Index k = 1; k < k_count; ++k) m = ei::pmax(m, ei::ploadu<Packet>(s + k * ld));
+  Packet sum = ei::pset1<Packet>(Scalar(0));
+  for (Eigen::Index k = 0; k < k_count; ++k) {
+    const Packet t = ei::psub(ei::ploadu<Packet>(s + k * ld), m);
+    const Packet e = ei::pandnot(ei::pexp(t), ei::pcmp_lt(t, floor));
+    sum = ei::padd(sum, e);
+    ei::pstoreu(s + k * ld, log ? t : e);
+  }
+  if constexpr (log) {
+    const Packet log_sum = ei::plog(sum);
+    for (Eigen::Index k = 0; k < k_count; ++k)
+      ei::pstoreu(s + k * ld, ei::psub(ei::ploadu<Packet>(s + k * ld), log_sum));
+  } else {
+    const Packet inv = ei::pdiv(ei::pset1<Packet>(Scalar(1)), sum);
+    for (Eigen::Index k = 0; k < k_count; ++k) ei::pstoreu(s + k * ld, ei::pmul(ei::ploadu<Packet>(s + k * ld), inv));
+  }
+  ei::pstoreu(m_out, m);
+  ei::pstoreu(sum_out, sum);
+}
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
 /// What a scoring pass writes.
 enum class Output { joint, log_proba, proba, label };
 
@@ -307,17 +555,17 @@ const Eigen::Array<bool, Eigen::Dynamic, 1>& finish_block(ScoreScratch<Scalar>& 
                                                           Out&& out) {
   auto& S = sc.s;
   const Eigen::Index nb = S.rows(), k_count = S.cols();
-  // m = max_k S_k, and for labels its index (the first on ties).
-  sc.m = S.col(0);
-  if (mode == Output::label) sc.best.setZero(nb);
-  for (Eigen::Index k = 1; k < k_count; ++k) {
-    if constexpr (mode == Output::label) {
-      const auto better = (S.col(k).array() > sc.m.array()).eval();
-      sc.best = better.select(Eigen::VectorXi::Constant(nb, static_cast<int>(k)), sc.best);
-    }
-    sc.m = sc.m.cwiseMax(S.col(k));
-  }
   if constexpr (mode == Output::label || mode == Output::joint) {
+    // m = max_k S_k, and for labels its index (the first on ties).
+    sc.m = S.col(0);
+    if (mode == Output::label) sc.best.setZero(nb);
+    for (Eigen::Index k = 1; k < k_count; ++k) {
+      if constexpr (mode == Output::label) {
+        const auto better = (S.col(k).array() > sc.m.array()).eval();
+        sc.best = better.select(Eigen::VectorXi::Constant(nb, static_cast<int>(k)), sc.best);
+      }
+      sc.m = sc.m.cwiseMax(S.col(k));
+    }
     // A NaN anywhere in the row makes its sum NaN; the maximum must be finite.
     sc.ok = sc.m.array().isFinite() && !S.rowwise().sum().array().isNaN();
     if constexpr (mode == Output::label) {
@@ -326,29 +574,27 @@ const Eigen::Array<bool, Eigen::Dynamic, 1>& finish_block(ScoreScratch<Scalar>& 
       out = S;
     }
   } else {
-    S.colwise() -= sc.m;
-    // E = exp(S - m), vectorised; Eigen's exp clamps its argument near the bottom of the range and gives
-    // ~1e-308 where exp underflows to 0 (and for a class of probability 0, where S = -inf), so arguments below
-    // log(denorm_min) are set to exactly 0 afterwards, in a plain loop (Eigen 3.4's select is not vectorised).
-    const Scalar floor = std::log(std::numeric_limits<Scalar>::denorm_min());
-    sc.e = S.array().exp();
-    {
-      const Scalar* src = S.data();
-      Scalar* dst = sc.e.data();
-      for (Eigen::Index i = 0; i < S.size(); ++i) dst[i] = src[i] < floor ? Scalar(0) : dst[i];
+    sc.m.resize(nb);
+    // Packets of W rows at a time, each finished while its K scores are in L1; a last partial packet goes
+    // through a copy padded with zeros, so that every row is computed by the same instructions.
+    constexpr Eigen::Index W = Eigen::internal::packet_traits<Scalar>::size;
+    sc.sum.resize(nb);
+    Eigen::Index i0 = 0;
+    for (; i0 + W <= nb; i0 += W)
+      normalise_packet<mode == Output::log_proba>(S.data() + i0, nb, k_count, sc.m.data() + i0, sc.sum.data() + i0);
+    if (i0 < nb) {
+      const Eigen::Index rest = nb - i0;
+      sc.e.setZero(W, k_count);
+      sc.e.topRows(rest) = S.bottomRows(rest);
+      Scalar m[W], sum[W];
+      normalise_packet<mode == Output::log_proba>(sc.e.data(), W, k_count, m, sum);
+      S.bottomRows(rest) = sc.e.topRows(rest);
+      std::copy(m, m + rest, sc.m.data() + i0);
+      std::copy(sum, sum + rest, sc.sum.data() + i0);
     }
-    sc.sum = sc.e.rowwise().sum();
     // sum >= 1 when the row is sound; NaN or infinite otherwise.
     sc.ok = sc.m.array().isFinite() && sc.sum.array().isFinite();
-    // Finished in the scratch, then copied once: the caller's storage order never changes a value (a strided
-    // write would make Eigen fall back from its vectorised exp to std::exp).
-    if constexpr (mode == Output::log_proba) {
-      sc.sum = sc.sum.array().log().matrix();
-      S.colwise() -= sc.sum;
-    } else {
-      sc.sum = sc.sum.cwiseInverse();
-      S = (sc.e.array().colwise() * sc.sum.array()).matrix();
-    }
+    // Finished in the scratch, then copied once: the caller's storage order never changes a value.
     out = S;
   }
   return sc.ok;
