@@ -121,6 +121,92 @@ void estimator(benchmark::State& state, Shape s, bool fit, int threads) {
     state.counters["vs_textbook"] = it->second / mean;
 }
 
+// The hot kernels of include/gda/detail/kernels.hpp on their own, single thread, over the same X: block
+// statistics (one pass, diagonal), scoring in the linear and residual forms, and the row-wise log-sum-exp over
+// a ready n x K score matrix. "cached" runs the scoring kernel n / block times over one block that stays in
+// cache: the arithmetic alone, without memory.
+enum class KernelCase { statistics, linear, residual, linear_cached, residual_cached, log_sum_exp };
+
+template <typename Scalar, bool RowMajor>
+void kernel(benchmark::State& state, Shape s, KernelCase which) {
+  namespace dt = gda::detail;
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  const auto& X = bench::X<Scalar, RowMajor>(s.n, s.d, s.k);
+  const Eigen::VectorXi& y = bench::data(s.n, s.d, s.k).y;
+  const std::string key = variant<Scalar, RowMajor>(s);
+  const dt::MatrixRefOf<std::decay_t<decltype(X)>> xr(X);
+  // Coefficients of the right shapes; their values do not change the work.
+  const Matrix a = Matrix::Random(s.k, s.d), h = -Matrix::Random(s.k, s.d).cwiseAbs();
+  const Eigen::Matrix<Scalar, 1, Eigen::Dynamic> c = X.colwise().mean(),
+                                                 b = Eigen::Matrix<Scalar, 1, Eigen::Dynamic>::Zero(s.k);
+  const Index block = dt::score_block_rows(s.d, s.k, sizeof(Scalar), false);
+  dt::ScoreScratch<Scalar> sc;
+  Matrix out(s.n, s.k);
+  auto score_all = [&](auto form, bool cached) {
+    constexpr dt::Form f = decltype(form)::value;
+    for (Index r0 = 0; r0 < s.n; r0 += block) {
+      const Index nb = std::min(block, s.n - r0);
+      dt::score_rows<f>(xr, cached ? 0 : r0, nb, c.data(), a.data(), h.data(), b.data(), s.k, sc.xc, sc.s);
+      benchmark::DoNotOptimize(sc.s.data());
+    }
+  };
+  using Linear = std::integral_constant<dt::Form, dt::Form::linear>;
+  using Residual = std::integral_constant<dt::Form, dt::Form::residual>;
+  const Eigen::VectorXi classes = Eigen::VectorXi::LinSpaced(s.k, 0, int(s.k) - 1);
+  const dt::LabelMap map(classes);
+  const dt::LabelRef<int> yr(y);
+  dt::FitScratch fs;
+  Matrix scores;
+  if (which == KernelCase::log_sum_exp) scores = Matrix::Random(s.n, s.k) * Scalar(20);
+  timed(state, double(X.size()) * sizeof(Scalar), key, [&] {
+    switch (which) {
+      case KernelCase::statistics: {
+        gda::SufficientStatistics<false> st(s.k, s.d);
+        dt::accumulate<decltype(xr), int, Scalar, false>(xr, yr, nullptr, map, 0, s.n, st, fs, "bench");
+        benchmark::DoNotOptimize(st.means().data());
+        break;
+      }
+      case KernelCase::linear:
+        score_all(Linear{}, false);
+        break;
+      case KernelCase::residual:
+        score_all(Residual{}, false);
+        break;
+      case KernelCase::linear_cached:
+        score_all(Linear{}, true);
+        break;
+      case KernelCase::residual_cached:
+        score_all(Residual{}, true);
+        break;
+      case KernelCase::log_sum_exp:
+        for (Index r0 = 0; r0 < s.n; r0 += block) {
+          const Index nb = std::min(block, s.n - r0);
+          sc.s = scores.middleRows(r0, nb);
+          dt::finish_block<dt::Output::proba>(sc, classes, out.middleRows(r0, nb));
+        }
+        benchmark::DoNotOptimize(out.data());
+        break;
+    }
+  });
+}
+
+template <typename Scalar, bool RowMajor>
+void register_kernels(const Shape& s) {
+  const std::string v = variant<Scalar, RowMajor>(s);
+  const std::pair<const char*, KernelCase> cases[] = {{"block_statistics", KernelCase::statistics},
+                                                      {"score_linear", KernelCase::linear},
+                                                      {"score_residual", KernelCase::residual},
+                                                      {"score_linear_cached", KernelCase::linear_cached},
+                                                      {"score_residual_cached", KernelCase::residual_cached},
+                                                      {"log_sum_exp", KernelCase::log_sum_exp}};
+  for (const auto& [label, which] : cases)
+    benchmark::RegisterBenchmark(("kernel/" + std::string(label) + "/" + v).c_str(),
+                                 [s, which = which](benchmark::State& st) { kernel<Scalar, RowMajor>(st, s, which); })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->MinTime(0.5);
+}
+
 template <typename Scalar, bool RowMajor>
 void register_variant(const Shape& s, bool full_kinds, bool textbook_full, bool two_threads) {
   const std::string v = variant<Scalar, RowMajor>(s);
@@ -174,6 +260,8 @@ int main(int argc, char** argv) {
   // The main shape: every kind, scalar and layout; the textbook full kinds once; two threads for double.
   register_variant<double, false>(main_shape, true, true, true);
   register_variant<double, true>(main_shape, true, false, true);
+  register_kernels<double, false>(main_shape);
+  register_kernels<double, true>(main_shape);
   register_variant<float, false>(main_shape, true, false, false);
   register_variant<float, true>(main_shape, true, false, false);
   // Wide data: full kinds for double column-major only (QDA's cost grows as D^2).

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Prints gda_bench's JSON output as the README's markdown tables: each fit and predict_proba time and its
-ratio to reading X once (x_read_once) and to the textbook loop (vs_textbook), all from the same run.
+ratio to reading X once (x_read_once) and to the textbook loop (vs_textbook), all from the same run; then the
+kernels on their own.
 
     /usr/bin/python3 bench/summarize.py BENCH.json
 """
@@ -9,11 +10,16 @@ import re
 import sys
 
 PATTERN = re.compile(r"(fit|predict_proba)/(\w+)/(float|double)/(col|row)/n=(\d+),d=(\d+),k=(\d+)/threads=(\d)/")
+KERNEL = re.compile(r"kernel/(\w+)/(float|double)/(col|row)/(n=\d+,d=\d+,k=\d+)/")
 
 
 def main():
     rows = {}
+    kernels = []
     for b in json.load(open(sys.argv[1]))["benchmarks"]:
+        km = KERNEL.match(b["name"])
+        if km:
+            kernels.append(km.groups() + (b["real_time"], b.get("x_read_once")))
         m = PATTERN.match(b["name"])
         if not m:
             continue
@@ -38,6 +44,14 @@ def main():
                 cell("fit", "x_read_once", "%.2f"), cell("fit", "vs_textbook", "%.1fx"),
                 cell("predict_proba", "real_time", "%.1f"), cell("predict_proba", "x_read_once", "%.2f"),
                 cell("predict_proba", "vs_textbook", "%.1fx")))
+
+    if kernels:
+        print("\nKernels on their own, one thread\n")
+        print("| kernel | scalar | layout | shape | ms | / read-once |")
+        print("|---|---|---|---|---|---|")
+        for name, scalar, layout, shape, ms, ratio in kernels:
+            print("| %s | %s | %s | %s | %.1f | %s |" % (name, scalar, layout, shape, ms,
+                                                       "%.2f" % ratio if ratio is not None else "-"))
 
 
 if __name__ == "__main__":
