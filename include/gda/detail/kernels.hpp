@@ -187,20 +187,43 @@ inline void prefetch(const void* p) {
 #endif
 }
 
-/// Requests the `count` scalars from p on into L2, a cache line (64 bytes on the processors that matter here; a
-/// guess elsewhere costs only speed) at a time. For the next block's piece of a column of column-major X: each
-/// piece lies on a page of its own, where the hardware prefetcher starts cold.
+/// The next block of X, requested into L2 a few cache lines at a time while the current one is computed on,
+/// so that memory is busy during the arithmetic too (a cache line is taken as 64 bytes, true of the processors
+/// that matter here; a wrong guess elsewhere costs only speed). Each piece of a column-major block lies on a
+/// page of its own, where the hardware prefetcher starts cold, and it never runs ahead into the next block
+/// while the current one is read from cache. It is `pieces` runs of `len` scalars, `gap` apart: the
+/// block's column pieces of column-major X, or its rows of row-major X.
 template <typename Scalar>
-void prefetch_range(const Scalar* p, Eigen::Index count) {
-  for (Eigen::Index i = 0; i < count; i += Eigen::Index{64} / Eigen::Index(sizeof(Scalar))) prefetch(p + i);
-}
+class Ahead {
+ public:
+  static constexpr Eigen::Index line = Eigen::Index{64} / Eigen::Index(sizeof(Scalar));
+  Ahead() = default;
+  Ahead(const Scalar* p, Eigen::Index pieces, Eigen::Index len, Eigen::Index gap)
+      : p_(p), pieces_(len > 0 ? pieces : 0), len_(len), gap_(gap) {}
+  /// Cache lines not yet requested.
+  Eigen::Index left() const { return (pieces_ - piece_) * ((len_ + line - 1) / line) - offset_ / line; }
+  /// Requests the next `lines` cache lines, or all that are left.
+  void request(Eigen::Index lines) {
+    for (; lines > 0 && piece_ < pieces_; --lines) {
+      prefetch(p_ + piece_ * gap_ + offset_);
+      offset_ += line;
+      if (offset_ >= len_) offset_ = 0, ++piece_;
+    }
+  }
+
+ private:
+  const Scalar* p_ = nullptr;
+  Eigen::Index pieces_ = 0, len_ = 0, gap_ = 0, piece_ = 0, offset_ = 0;
+};
 
 /// Calls f(tile, ld, i0, valid) for the tiles of rows of a column-major block of nb rows (column j at x + j ld).
 /// A last partial tile is copied into `pad` (tile.rows x d) with zeros below, so that every row is computed by
-/// the same instructions.
+/// the same instructions. After each tile, an even share of the next block is requested.
 template <typename Scalar, typename F>
-void for_each_tile(const Scalar* x, Eigen::Index ld, Eigen::Index nb, Eigen::Index d, Scalar* pad, F&& f) {
+void for_each_tile(const Scalar* x, Eigen::Index ld, Eigen::Index nb, Eigen::Index d, Scalar* pad, Ahead<Scalar>& ahead,
+                   F&& f) {
   constexpr int rows = ScoreTile<Scalar>::rows;
+  const Eigen::Index tiles = (nb + rows - 1) / rows, share = (ahead.left() + tiles - 1) / tiles;
   for (Eigen::Index i0 = 0; i0 < nb; i0 += rows) {
     const int valid = static_cast<int>(std::min<Eigen::Index>(rows, nb - i0));
     if (valid == rows) {
@@ -210,6 +233,7 @@ void for_each_tile(const Scalar* x, Eigen::Index ld, Eigen::Index nb, Eigen::Ind
         for (int r = 0; r < rows; ++r) pad[j * rows + r] = r < valid ? x[j * ld + i0 + r] : Scalar(0);
       f(static_cast<const Scalar*>(pad), Eigen::Index{rows}, i0, valid);
     }
+    ahead.request(share);
   }
 }
 
@@ -218,11 +242,11 @@ void for_each_tile(const Scalar* x, Eigen::Index ld, Eigen::Index nb, Eigen::Ind
 /// a_kj)^2 (residual), x' = x - c.
 template <Form form, typename Scalar>
 void score_block(const Scalar* x, Eigen::Index ld, Eigen::Index nb, Eigen::Index d, const Scalar* c, const Scalar* a,
-                 const Scalar* h, const Scalar* b, Eigen::Index k_count, Scalar* s, Scalar* pad) {
+                 const Scalar* h, const Scalar* b, Eigen::Index k_count, Scalar* s, Scalar* pad, Ahead<Scalar>& ahead) {
   using T = ScoreTile<Scalar>;
   const Eigen::Index full_chunks = k_count / T::classes;
   const int rest = static_cast<int>(k_count % T::classes);
-  for_each_tile(x, ld, nb, d, pad, [&](const Scalar* xt, Eigen::Index ldt, Eigen::Index i0, int valid) {
+  for_each_tile(x, ld, nb, d, pad, ahead, [&](const Scalar* xt, Eigen::Index ldt, Eigen::Index i0, int valid) {
     for (Eigen::Index q = 0; q < full_chunks; ++q)
       score_tile<form, T::classes>(xt, ldt, d, c, a, h, b, k_count, q * T::classes, s + i0, nb, valid);
     if (rest)
@@ -281,20 +305,21 @@ void with_block(const XRef& X, Eigen::Index r0, Eigen::Index nb, Matrix& work, B
   // slow the transposition's stores.
   const Eigen::Index ld = nb + tile;
   work.resize(ld + tile, d);  // the block, then the padded tile
+  const Eigen::Index next = r0 + nb, ahead_rows = std::min(nb, X.rows() - next);
+  Ahead<Scalar> ahead;
   if constexpr (XRef::IsRowMajor) {
     transpose_rows(X.data() + r0 * X.outerStride(), X.outerStride(), d, nb, work.data(), ld);
+    ahead = Ahead<Scalar>(X.data() + next * X.outerStride(), ahead_rows, d, X.outerStride());
   } else {
     // Copied column by column: a kernel visits all D columns for every tile of rows, and D concurrent
-    // streams from memory defeat the hardware prefetcher. Each column's piece of the next block is requested
-    // as this one is copied (interleaved: a burst of all D pieces first was measured 10% slower).
-    const Eigen::Index ahead = std::min(nb, X.rows() - r0 - nb);
+    // streams from memory defeat the hardware prefetcher.
     for (Eigen::Index j = 0; j < d; ++j) {
       const Scalar* col = X.data() + j * X.outerStride() + r0;
-      prefetch_range(col + nb, ahead);
       std::copy(col, col + nb, work.data() + j * ld);
     }
+    ahead = Ahead<Scalar>(X.data() + next, d, ahead_rows, X.outerStride());
   }
-  block(static_cast<const Scalar*>(work.data()), ld, work.data() + ld * d);
+  block(static_cast<const Scalar*>(work.data()), ld, work.data() + ld * d, ahead);
 }
 
 /// score_block on rows [r0, r0 + nb) of X in either storage order, into S (nb x K). The coefficients a and h
@@ -305,8 +330,8 @@ void score_rows(const XRef& X, Eigen::Index r0, Eigen::Index nb, const typename 
                 Eigen::Index k_count, Matrix& work, Matrix& S) {
   using Scalar = typename XRef::Scalar;
   S.resize(nb, k_count);
-  with_block(X, r0, nb, work, [&](const Scalar* x, Eigen::Index ld, Scalar* pad) {
-    score_block<form>(x, ld, nb, X.cols(), c, a, h, b, k_count, S.data(), pad);
+  with_block(X, r0, nb, work, [&](const Scalar* x, Eigen::Index ld, Scalar* pad, Ahead<Scalar>& ahead) {
+    score_block<form>(x, ld, nb, X.cols(), c, a, h, b, k_count, S.data(), pad, ahead);
   });
 }
 
@@ -396,13 +421,18 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
         }
         ();
         rows.resize(nb, d);
-        // As in scoring: each column's piece of the next block is requested while this one is transposed.
-        const Eigen::Index ahead = std::min(block, r1 - b1);
-        for (Eigen::Index j = 0; j < d; ++j) prefetch_range(X.data() + j * X.outerStride() + b1, ahead);
         transpose_rows(X.data() + b0, X.outerStride(), nb, d, rows.data(), d);
         return RowsMap(rows.data(), nb, d, Eigen::OuterStride<>(d));
       }
     }();
+
+    // The next block is requested from memory a share per row of each pass, so that reading it overlaps the
+    // arithmetic on this one.
+    const Eigen::Index next_rows = std::min(block, r1 - b1);
+    Ahead<Scalar> ahead = XRef::IsRowMajor
+                              ? Ahead<Scalar>(X.data() + b1 * X.outerStride(), next_rows, d, X.outerStride())
+                              : Ahead<Scalar>(X.data() + b1, d, next_rows, X.outerStride());
+    const Eigen::Index share = (ahead.left() + 2 * nb - 1) / (2 * nb);
 
     // Pass 1: s1_k = sum_i w_i (x_i - x_0k) over the class's rows.
     for (Eigen::Index k = 0; k < k_count; ++k) {
@@ -419,6 +449,7 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
       const double* x0 = s.shift.data() + k * d;
       double* acc = s.s1.data() + k * d;
       for (Eigen::Index j = 0; j < d; ++j) acc[j] += wi * (static_cast<double>(x[j]) - x0[j]);
+      ahead.request(share);
     }
     // A NaN or infinity anywhere in the block reaches a sum, even at weight 0 (0 * inf = NaN).
     for (Eigen::Index k = 0; k < k_count; ++k) {
@@ -439,6 +470,7 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
       // Pass 2: M2_kj = sum_i w_i (x_ij - mean_kj)^2.
       for (Eigen::Index k = 0; k < k_count; ++k) s.s2.row(k).setZero();
       for (Eigen::Index i = 0; i < nb; ++i) {
+        ahead.request(share);
         const auto k = static_cast<Eigen::Index>(s.cls[static_cast<std::size_t>(i)]);
         if (s.wsum[k] == 0) continue;
         const double wi = s.wt[static_cast<std::size_t>(i)];
@@ -457,6 +489,7 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
       }
     } else {
       // Pass 2: M2_k = Z^T Z with the rows of Z = sqrt(w_i) (x_i - mean_k), a rank-n update per class.
+      ahead.request(ahead.left());
       s.start.assign(static_cast<std::size_t>(k_count) + 1, 0);
       for (Eigen::Index i = 0; i < nb; ++i) ++s.start[static_cast<std::size_t>(s.cls[static_cast<std::size_t>(i)]) + 1];
       for (std::size_t k = 0; k < static_cast<std::size_t>(k_count); ++k) s.start[k + 1] += s.start[k];
