@@ -178,14 +178,16 @@ void kernel(benchmark::State& state, Shape s, KernelCase which) {
       case KernelCase::residual_cached:
         score_all(Residual{}, true);
         break;
-      case KernelCase::log_sum_exp:
+      case KernelCase::log_sum_exp: {
+        const bool stream = std::size_t(s.n * s.k) * sizeof(Scalar) >= dt::stream_output_bytes;
         for (Index r0 = 0; r0 < s.n; r0 += block) {
           const Index nb = std::min(block, s.n - r0);
           sc.s = scores.middleRows(r0, nb);
-          dt::finish_block<dt::Output::proba>(sc, classes, out.middleRows(r0, nb));
+          dt::finish_block<dt::Output::proba>(sc, classes, out.middleRows(r0, nb), stream);
         }
         benchmark::DoNotOptimize(out.data());
         break;
+      }
     }
   });
 }

@@ -169,6 +169,55 @@ TEST_CASE_TEMPLATE("matches the reference with many classes and rows", Est, GDA_
   CHECK(m.predict_proba(rows) == m.predict_proba(test::as<Scalar>(probe)));
 }
 
+// Outputs of 8 MiB and more are written with non-temporal stores, aligned in the middle of each column: a
+// probe that large, written into a column-major output starting one row off alignment, must hold the same
+// values as a row-major output (plain stores) and the reference's.
+TEST_CASE_TEMPLATE("large outputs match the reference and the other storage order", Est, gda::GaussianNB<double>,
+                   gda::GaussianNB<float>, gda::LDA<double>) {
+  using Scalar = typename Est::Scalar;
+  const Eigen::Index n = 240001;
+  const int k_count = 12;
+  REQUIRE(std::size_t(n) * k_count * sizeof(Scalar) >= gda::detail::stream_output_bytes);
+  const auto data = ref::blobs(2000, 3, k_count, 41, 2.0, 1.0);
+  const Eigen::MatrixXd probe = ref::blobs(n, 3, k_count, 42, 2.0, 1.0).X;
+  Est m;
+  m.fit(test::as<Scalar>(data.X), data.y);
+  const auto Xs = test::as<Scalar>(probe);
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  using RowMajor = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  Matrix p_big = Matrix::Constant(n + 2, k_count, Scalar(-1)), lp_big = p_big;
+  RowMajor p_rows(n, k_count), lp_rows(n, k_count);
+  m.predict_proba(Xs, p_big.middleRows(1, n));
+  m.predict_log_proba(Xs, lp_big.middleRows(1, n));
+  m.predict_proba(Xs, p_rows);
+  m.predict_log_proba(Xs, lp_rows);
+  CHECK(p_big.middleRows(1, n) == Matrix(p_rows));
+  CHECK(lp_big.middleRows(1, n) == Matrix(lp_rows));
+  CHECK((p_big.row(0).array() == -1).all());  // the rows around the output are untouched
+  CHECK((p_big.row(n + 1).array() == -1).all());
+  const double tol = test::tolerance<Scalar>();
+  const bool shared = Est::Kind::shared;
+  int bad = 0;
+  auto check_row = [&](Eigen::Index i, const std::vector<ld>& rl) {
+    for (Eigen::Index k = 0; k < k_count; ++k) {
+      const bool ok = test::close(p_big(i + 1, k), std::exp(rl[std::size_t(k)]), tol) &&
+                      test::close(lp_big(i + 1, k), rl[std::size_t(k)], tol);
+      if (!ok && ++bad <= 5) {
+        INFO("row " << i << ", class " << k);
+        CHECK(ok);
+      }
+    }
+  };
+  if constexpr (Est::Kind::full) {
+    const auto r = ref::fit_full(data.X.cast<Scalar>(), data.y, {}, shared);
+    for (Eigen::Index i = 0; i < n; ++i) check_row(i, ref::log_proba(r, probe.row(i)));
+  } else {
+    const auto r = ref::fit(data.X.cast<Scalar>(), data.y, {}, shared, 1e-9);
+    for (Eigen::Index i = 0; i < n; ++i) check_row(i, ref::log_proba(r, probe.row(i)));
+  }
+  CHECK(bad == 0);
+}
+
 TEST_CASE_TEMPLATE("posteriors are distributions and predict is their argmax", Est, GDA_ESTIMATORS) {
   using Scalar = typename Est::Scalar;
   const auto data = ref::blobs(400, 5, 3, 21);

@@ -671,12 +671,13 @@ class GaussianClassifier {
     const Eigen::Index block = detail::score_block_rows(xr.cols(), k_count, sizeof(Scalar), Kind::full);
     const int threads = num_threads();
     std::vector<detail::ScoreScratch<Scalar>> scratch(static_cast<std::size_t>(threads));
+    const bool stream = std::size_t(n) * std::size_t(want_cols) * sizeof(Scalar) >= detail::stream_output_bytes;
     detail::parallel_for((n + block - 1) / block, threads, [&](Eigen::Index b, int slot) {
       const Eigen::Index r0 = b * block, nb = std::min(block, n - r0);
       auto& sc = scratch[static_cast<std::size_t>(slot)];
       model_.scores(xr, r0, nb, mode == Output::joint, sc.xc, sc.s);
       // Whole-block log-sum-exp, column by column; rows it cannot serve are redone one by one below.
-      const auto ok = detail::finish_block<mode>(sc, classes_, out.middleRows(r0, nb));
+      const auto ok = detail::finish_block<mode>(sc, classes_, out.middleRows(r0, nb), stream);
       for (Eigen::Index i = 0; i < nb; ++i)
         if (!ok[i]) write_row<mode>(model_.scores_wide(xr, r0 + i, mode == Output::joint, fn), out, r0 + i);
     });

@@ -6,6 +6,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <type_traits>
@@ -608,6 +609,44 @@ void normalise_packet(Scalar* s, Eigen::Index ld, Eigen::Index k_count, Scalar* 
 #pragma GCC diagnostic pop
 #endif
 
+/// Outputs at least this large are written with non-temporal stores: they do not fit in cache anyway, and a
+/// normal store first reads each line of the destination from memory.
+inline constexpr std::size_t stream_output_bytes = std::size_t{8} << 20;
+
+/// dst[0, count) = src[0, count), the 64-byte-aligned middle of dst with non-temporal stores where the target
+/// has them. The caller ends its writes with store_fence().
+template <typename Scalar>
+void stream_copy(const Scalar* src, Eigen::Index count, Scalar* dst) {
+  Eigen::Index i = 0;
+#if defined(EIGEN_VECTORIZE_AVX512)
+  constexpr Eigen::Index W = 64 / Eigen::Index(sizeof(Scalar));
+  for (; i < count && reinterpret_cast<std::uintptr_t>(dst + i) % 64 != 0; ++i) dst[i] = src[i];
+  for (; i + W <= count; i += W) {
+    if constexpr (std::is_same_v<Scalar, double>)
+      _mm512_stream_pd(dst + i, _mm512_loadu_pd(src + i));
+    else
+      _mm512_stream_ps(dst + i, _mm512_loadu_ps(src + i));
+  }
+#elif defined(EIGEN_VECTORIZE_SSE2)
+  constexpr Eigen::Index W = 16 / Eigen::Index(sizeof(Scalar));
+  for (; i < count && reinterpret_cast<std::uintptr_t>(dst + i) % 16 != 0; ++i) dst[i] = src[i];
+  for (; i + W <= count; i += W) {
+    if constexpr (std::is_same_v<Scalar, double>)
+      _mm_stream_pd(dst + i, _mm_loadu_pd(src + i));
+    else
+      _mm_stream_ps(dst + i, _mm_loadu_ps(src + i));
+  }
+#endif
+  std::copy(src + i, src + count, dst + i);
+}
+
+/// Orders the non-temporal stores before everything after: they are weakly ordered.
+inline void store_fence() {
+#if defined(EIGEN_VECTORIZE_SSE2)
+  _mm_sfence();
+#endif
+}
+
 /// What a scoring pass writes.
 enum class Output { joint, log_proba, proba, label };
 
@@ -629,7 +668,7 @@ struct ScoreScratch {
 /// input) is left for the caller's row-wise fallback.
 template <Output mode, typename Scalar, typename Out>
 const Eigen::Array<bool, Eigen::Dynamic, 1>& finish_block(ScoreScratch<Scalar>& sc, const Eigen::VectorXi& classes,
-                                                          Out&& out) {
+                                                          Out&& out, bool stream) {
   auto& S = sc.s;
   const Eigen::Index nb = S.rows(), k_count = S.cols();
   if constexpr (mode == Output::label || mode == Output::joint) {
@@ -672,6 +711,14 @@ const Eigen::Array<bool, Eigen::Dynamic, 1>& finish_block(ScoreScratch<Scalar>& 
     // sum >= 1 when the row is sound; NaN or infinite otherwise.
     sc.ok = sc.m.array().isFinite() && sc.sum.array().isFinite();
     // Finished in the scratch, then copied once: the caller's storage order never changes a value.
+    using O = std::decay_t<Out>;
+    if constexpr (!O::IsRowMajor && bool(O::Flags & Eigen::DirectAccessBit)) {
+      if (stream && out.innerStride() == 1) {
+        for (Eigen::Index k = 0; k < k_count; ++k) stream_copy(S.col(k).data(), nb, &out.coeffRef(0, k));
+        store_fence();
+        return sc.ok;
+      }
+    }
     out = S;
   }
   return sc.ok;
