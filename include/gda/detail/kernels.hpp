@@ -50,8 +50,11 @@ inline Eigen::Index fit_block_rows(Eigen::Index n_features, bool full) {
 inline Eigen::Index score_block_rows(Eigen::Index n_features, Eigen::Index n_classes, std::size_t scalar_bytes,
                                      bool full) {
   // A multiple of 32 rows, so that only the last block of X ends in a partial tile of the scoring kernel.
-  const Eigen::Index cached = std::max<Eigen::Index>(block_rows(n_features + n_classes, scalar_bytes) / 32 * 32, 32);
-  return full ? std::max<Eigen::Index>(cached, 512) : cached;
+  // And an odd multiple: the block's K score columns are nb apart, and an even multiple of 32 rows puts them
+  // on a few sets of the L1 cache, so that with many classes each pass over a row's scores misses it.
+  const Eigen::Index cached =
+      (std::max<Eigen::Index>(block_rows(n_features + n_classes, scalar_bytes), 32) - 32) / 64 * 64 + 32;
+  return full ? std::max<Eigen::Index>(cached, 544) : cached;
 }
 
 inline std::string at(const char* arg, Eigen::Index i) { return std::string(arg) + "[" + std::to_string(i) + "]"; }
