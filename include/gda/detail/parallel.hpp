@@ -39,7 +39,12 @@ void parallel_for(Eigen::Index count, int threads, Body&& body) {
     slot = omp_get_thread_num();
     omp_set_num_threads(1);
 #endif
-    GDA_OMP(for schedule(dynamic, 1))
+#ifdef _OPENMP
+    // Consecutive indices go to one thread in runs of `grain`, so that a block's request for the next one
+    // from memory serves the thread that will use it; the runs stay short enough to balance the threads.
+    const Eigen::Index grain = std::max<Eigen::Index>(1, count / (Eigen::Index{16} * t));
+#endif
+    GDA_OMP(for schedule(dynamic, grain))
     for (Eigen::Index i = 0; i < count; ++i) {
       try {
         body(i, slot);
