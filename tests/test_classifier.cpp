@@ -208,13 +208,13 @@ TEST_CASE_TEMPLATE("large outputs match the reference and the other storage orde
       }
     }
   };
-  if constexpr (Est::Kind::full) {
-    const auto r = ref::fit_full(data.X.cast<Scalar>(), data.y, {}, shared);
+  auto check_all = [&](const auto& r) {
     for (Eigen::Index i = 0; i < n; ++i) check_row(i, ref::log_proba(r, probe.row(i)));
-  } else {
-    const auto r = ref::fit(data.X.cast<Scalar>(), data.y, {}, shared, 1e-9);
-    for (Eigen::Index i = 0; i < n; ++i) check_row(i, ref::log_proba(r, probe.row(i)));
-  }
+  };
+  if constexpr (Est::Kind::full)
+    check_all(ref::fit_full(data.X.cast<Scalar>(), data.y, {}, shared));
+  else
+    check_all(ref::fit(data.X.cast<Scalar>(), data.y, {}, shared, 1e-9));
   CHECK(bad == 0);
 }
 

@@ -201,7 +201,6 @@ template <typename Scalar>
 class Ahead {
  public:
   static constexpr Eigen::Index line = Eigen::Index{64} / Eigen::Index(sizeof(Scalar));
-  Ahead() = default;
   Ahead(const Scalar* p, Eigen::Index pieces, Eigen::Index len, Eigen::Index gap)
       : p_(p), pieces_(len > 0 ? pieces : 0), len_(len), gap_(gap) {}
   /// Cache lines not yet requested.
@@ -219,6 +218,18 @@ class Ahead {
   const Scalar* p_ = nullptr;
   Eigen::Index pieces_ = 0, len_ = 0, gap_ = 0, piece_ = 0, offset_ = 0;
 };
+
+/// An Ahead over rows [r0, r0 + count) of X in its storage order: D column pieces, or the rows, which are one
+/// run when contiguous so that rows shorter than a cache line do not request it once each.
+template <typename XRef>
+Ahead<typename XRef::Scalar> ahead_of(const XRef& X, Eigen::Index r0, Eigen::Index count) {
+  using A = Ahead<typename XRef::Scalar>;
+  const Eigen::Index d = X.cols(), stride = X.outerStride();
+  if constexpr (XRef::IsRowMajor)
+    return stride == d ? A(X.data() + r0 * stride, 1, count * d, 0) : A(X.data() + r0 * stride, count, d, stride);
+  else
+    return A(X.data() + r0, d, count, stride);
+}
 
 /// Calls f(tile, ld, i0, valid) for the tiles of rows of a column-major block of nb rows (column j at x + j ld).
 /// A last partial tile is copied into `pad` (tile.rows x d) with zeros below, so that every row is computed by
@@ -309,11 +320,8 @@ void with_block(const XRef& X, Eigen::Index r0, Eigen::Index nb, Matrix& work, B
   // slow the transposition's stores.
   const Eigen::Index ld = nb + tile;
   work.resize(ld + tile, d);  // the block, then the padded tile
-  const Eigen::Index next = r0 + nb, ahead_rows = std::min(nb, X.rows() - next);
-  Ahead<Scalar> ahead;
   if constexpr (XRef::IsRowMajor) {
     transpose_rows(X.data() + r0 * X.outerStride(), X.outerStride(), d, nb, work.data(), ld);
-    ahead = Ahead<Scalar>(X.data() + next * X.outerStride(), ahead_rows, d, X.outerStride());
   } else {
     // Copied column by column: a kernel visits all D columns for every tile of rows, and D concurrent
     // streams from memory defeat the hardware prefetcher.
@@ -321,8 +329,8 @@ void with_block(const XRef& X, Eigen::Index r0, Eigen::Index nb, Matrix& work, B
       const Scalar* col = X.data() + j * X.outerStride() + r0;
       std::copy(col, col + nb, work.data() + j * ld);
     }
-    ahead = Ahead<Scalar>(X.data() + next, d, ahead_rows, X.outerStride());
   }
+  Ahead<Scalar> ahead = ahead_of(X, r0 + nb, std::min(nb, X.rows() - r0 - nb));
   block(static_cast<const Scalar*>(work.data()), ld, work.data() + ld * d, ahead);
 }
 
@@ -432,10 +440,7 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
 
     // The next block is requested from memory a share per row of each pass, so that reading it overlaps the
     // arithmetic on this one.
-    const Eigen::Index next_rows = std::min(block, r1 - b1);
-    Ahead<Scalar> ahead = XRef::IsRowMajor
-                              ? Ahead<Scalar>(X.data() + b1 * X.outerStride(), next_rows, d, X.outerStride())
-                              : Ahead<Scalar>(X.data() + b1, d, next_rows, X.outerStride());
+    Ahead<Scalar> ahead = ahead_of(X, b1, std::min(block, r1 - b1));
     const Eigen::Index share = (ahead.left() + 2 * nb - 1) / (2 * nb);
 
     // Pass 1: s1_k = sum_i w_i (x_i - x_0k) over the class's rows.
