@@ -207,9 +207,12 @@ class Ahead {
   Eigen::Index left() const { return (pieces_ - piece_) * ((len_ + line - 1) / line) - offset_ / line; }
   /// Requests the next `lines` cache lines, or all that are left.
   void request(Eigen::Index lines) {
-    for (; lines > 0 && piece_ < pieces_; --lines) {
-      prefetch(p_ + piece_ * gap_ + offset_);
-      offset_ += line;
+    while (lines > 0 && piece_ < pieces_) {
+      const Scalar* run = p_ + piece_ * gap_ + offset_;
+      const Eigen::Index count = std::min(lines, (len_ - offset_ + line - 1) / line);
+      for (Eigen::Index q = 0; q < count; ++q) prefetch(run + q * line);
+      lines -= count;
+      offset_ += count * line;
       if (offset_ >= len_) offset_ = 0, ++piece_;
     }
   }
@@ -351,14 +354,123 @@ void score_rows(const XRef& X, Eigen::Index r0, Eigen::Index nb, const typename 
 /// already that, and per-class accumulators (K x D, row-major, so a class's row is contiguous).
 struct FitScratch {
   std::vector<int> cls;
+  std::vector<Eigen::Index> order, start, next;  // the block's rows grouped by class
   std::vector<double> wt;
-  std::vector<Eigen::Index> first;  // first row of each class in the block, -1 if absent
+  std::vector<char> present;  // classes with rows in the block (of positive weight, after pass 1)
   Eigen::VectorXd wsum;
   RowMatrixXd rows, shift, s1, mean, mean_lo, s2;
-  RowMatrixXf rows_float;                        // a column-major float block, transposed
-  std::vector<Eigen::Index> order, start, next;  // full kinds: the block's rows grouped by class
-  Eigen::MatrixXd z, scatter;                    // full kinds: one class's centred rows, and their scatter
+  RowMatrixXf rows_float;      // a column-major float block, transposed
+  Eigen::MatrixXd z, scatter;  // full kinds: one class's centred rows, and their scatter
 };
+
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-attributes"
+#endif
+/// The rows of a cached block grouped by class, for the passes of fitting: class k's rows are
+/// order[start[k]], ..., order[start[k + 1] - 1], rows of x (row i at x + i ld, D features), weights wt
+/// (nullptr: all 1), and a K x D row-major centre c.
+struct ClassRows {
+  const double* x;
+  Eigen::Index ld, d;
+  const Eigen::Index* order;
+  const Eigen::Index* start;
+  const double* wt;
+  const double* c;
+};
+
+/// Features [j0, j0 + NP packets) of class k's pass: out_kj = sum_i w_i (x_ij - c_kj), squared when `square`.
+/// The NP sums and centres sit in registers while the class's rows stream past, so each row costs NP loads and
+/// no stores.
+template <bool square, bool weighted, int NP, typename Packet, typename Ahead>
+void class_pass_chunk(const ClassRows& g, Eigen::Index k, Eigen::Index j0, double* out, Ahead& ahead,
+                      Eigen::Index share) {
+  namespace ei = Eigen::internal;
+  constexpr int L = ei::unpacket_traits<Packet>::size;
+  Packet acc[NP], c[NP];
+  for (int p = 0; p < NP; ++p) {
+    acc[p] = ei::pset1<Packet>(0.0);
+    c[p] = ei::ploadu<Packet>(g.c + k * g.d + j0 + p * L);
+  }
+  for (Eigen::Index r = g.start[k]; r < g.start[k + 1]; ++r) {
+    const Eigen::Index i = g.order[r];
+    const double* x = g.x + i * g.ld + j0;
+    const Packet w = ei::pset1<Packet>(weighted ? g.wt[i] : 1.0);
+    for (int p = 0; p < NP; ++p) {
+      const Packet t = ei::psub(ei::ploadu<Packet>(x + p * L), c[p]);
+      if constexpr (square)
+        acc[p] = ei::pmadd(weighted ? ei::pmul(w, t) : t, t, acc[p]);
+      else
+        acc[p] = weighted ? ei::pmadd(w, t, acc[p]) : ei::padd(acc[p], t);
+    }
+    ahead.request(share);
+  }
+  for (int p = 0; p < NP; ++p) ei::pstoreu(out + k * g.d + j0 + p * L, acc[p]);
+}
+
+/// Calls f(j0, np, packet) over the feature chunks of a pass: chunks of up to 4 full packets, then of up to 4
+/// scalars for the remainder. Four keeps the sums and centres in registers on every instruction set.
+template <typename F>
+void for_each_chunk(Eigen::Index d, F&& f) {
+  using Packet = typename Eigen::internal::packet_traits<double>::type;
+  constexpr Eigen::Index L = Eigen::internal::unpacket_traits<Packet>::size;
+  Eigen::Index j0 = 0;
+  for (; j0 + L <= d; j0 += 4 * L) f(j0, std::min<Eigen::Index>(4, (d - j0) / L), Packet{});
+  j0 = d / L * L;
+  for (; j0 < d; j0 += 4) f(j0, std::min<Eigen::Index>(4, d - j0), double{});
+}
+
+/// One pass over the block for every class k with active[k]: out_k = sum_i w_i (x_i - c_k), or of the squares.
+/// Each chunk of features (pass_chunks(D) of them) visits the class's rows once, and every visit requests
+/// `share` lines of the next block.
+template <bool square, typename Ahead>
+void class_pass(const ClassRows& g, Eigen::Index k_count, const std::vector<char>& active, double* out, Ahead& ahead,
+                Eigen::Index share) {
+  for (Eigen::Index k = 0; k < k_count; ++k) {
+    if (!active[static_cast<std::size_t>(k)]) continue;
+    for_each_chunk(g.d, [&](Eigen::Index j0, Eigen::Index np, auto packet) {
+      using Packet = decltype(packet);
+      const auto run = [&](auto np_const) {
+        constexpr int NP = decltype(np_const)::value;
+        if (g.wt)
+          class_pass_chunk<square, true, NP, Packet>(g, k, j0, out, ahead, share);
+        else
+          class_pass_chunk<square, false, NP, Packet>(g, k, j0, out, ahead, share);
+      };
+      switch (np) {
+        case 1:
+          run(std::integral_constant<int, 1>{});
+          break;
+        case 2:
+          run(std::integral_constant<int, 2>{});
+          break;
+        case 3:
+          run(std::integral_constant<int, 3>{});
+          break;
+        default:
+          run(std::integral_constant<int, 4>{});
+          break;
+      }
+    });
+  }
+}
+
+/// Chunks of features one pass makes, each a visit to every row of the block.
+inline Eigen::Index pass_chunks(Eigen::Index d) {
+  Eigen::Index chunks = 0;
+  for_each_chunk(d, [&](Eigen::Index, Eigen::Index, auto) { ++chunks; });
+  return chunks;
+}
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+/// True when every coefficient is finite: x - x is 0 for finite x and NaN otherwise, so one vectorised sum
+/// answers, where Eigen's allFinite tests coefficient by coefficient.
+template <typename M>
+bool all_finite(const M& m) {
+  return (m.array() - m.array()).sum() == 0;
+}
 
 /// Finite X whose sums or squares overflow double: names the first column at fault.
 template <typename Row>
@@ -371,24 +483,25 @@ template <typename Row>
 
 /// Adds rows [r0, r1) of (X, y, w) to per-class statistics (diagonal or full), in one pass over memory.
 ///
-/// X is read in blocks of rows that stay in cache, each seen as rows (a column-major block is transposed into
-/// scratch first; float is widened to double as it is read). Two passes over the cached block, each vectorised across
-/// the features and adding every row into its class's accumulator, give the class's block mean (sums of x - x_0, x_0
-/// the class's first row in the block, so that values near 1e9 do not round at the scale of a growing sum) and then its
-/// centred second moment: per feature, or for the full kinds the scatter matrix as one rank-n update of the class's
-/// centred rows. Each block result is merged into `stats` with the Chan-Golub-LeVeque formula. Centring within the
-/// block is what keeps features around 1e9 with unit spread exact, where the textbook sum x^2 - (sum x)^2 / n loses
-/// every digit. Validates as it goes: labels outside `map`, negative or non-finite weights and non-finite X throw
-/// InvalidArgument naming the row; `stats` is then partly updated, so callers pass a scratch copy.
+/// X is read in blocks of rows that stay in cache, each seen as rows of doubles (a column-major block is transposed
+/// into scratch first, a float block widened). The block's rows are grouped by class, and two passes over them,
+/// class by class with the class's sums held in registers (class_pass), give the class's block mean (sums of
+/// x - x_0, x_0 the class's first row in the block, so that values near 1e9 do not round at the scale of a growing
+/// sum) and then its centred second moment: per feature, or for the full kinds the scatter matrix as one rank-n update
+/// of the class's centred rows. Each block result is merged into `stats` with the Chan-Golub-LeVeque formula. Centring
+/// within the block is what keeps features around 1e9 with unit spread exact, where the textbook sum x^2 - (sum x)^2 /
+/// n loses every digit. Validates as it goes: labels outside `map`, negative or non-finite weights and non-finite X
+/// throw InvalidArgument naming the row; `stats` is then partly updated, so callers pass a scratch copy.
 template <typename XRef, typename Label, typename WScalar, bool Full>
 void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar>* w, const LabelMap& map,
                 Eigen::Index r0, Eigen::Index r1, SufficientStatistics<Full>& stats, FitScratch& s, const char* fn) {
   using Scalar = typename XRef::Scalar;
   using RowsMap =
-      Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Eigen::OuterStride<>>;
+      Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Eigen::OuterStride<>>;
   const Eigen::Index d = X.cols();
   const Eigen::Index k_count = stats.n_classes();
   const Eigen::Index block = fit_block_rows(d, Full);
+  const auto ku = static_cast<std::size_t>(k_count);
   s.shift.resize(k_count, d);
   s.s1.resize(k_count, d);
   s.mean.resize(k_count, d);
@@ -398,8 +511,8 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
   for (Eigen::Index b0 = r0; b0 < r1; b0 += block) {
     const Eigen::Index b1 = std::min(r1, b0 + block), nb = b1 - b0;
     s.cls.resize(static_cast<std::size_t>(nb));
-    s.wt.resize(static_cast<std::size_t>(nb));
-    s.first.assign(static_cast<std::size_t>(k_count), -1);
+    s.wt.resize(w ? static_cast<std::size_t>(nb) : 0);
+    s.start.assign(ku + 1, 0);
     s.wsum.setZero(k_count);
     for (Eigen::Index i = 0; i < nb; ++i) {
       const int label = label_at(y, b0 + i, fn);
@@ -413,62 +526,68 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
         if (!std::isfinite(wi) || wi < 0)
           throw InvalidArgument(std::string(fn) + ": " + at("w", b0 + i) + " = " + std::to_string(wi) +
                                 " is not a finite non-negative weight");
+        s.wt[static_cast<std::size_t>(i)] = wi;
       }
       s.cls[static_cast<std::size_t>(i)] = k;
-      s.wt[static_cast<std::size_t>(i)] = wi;
       s.wsum[k] += wi;
-      if (s.first[static_cast<std::size_t>(k)] < 0) s.first[static_cast<std::size_t>(k)] = i;
+      ++s.start[static_cast<std::size_t>(k) + 1];
     }
-    // The block as rows: X itself when it is row-major, else a transposed copy in cache. Floats stay floats
-    // here and are widened to double as the passes read them, which costs nothing in a vectorised loop.
+    // The block's rows grouped by class, in their order within it (a counting sort).
+    for (std::size_t k = 0; k < ku; ++k) s.start[k + 1] += s.start[k];
+    s.next.assign(s.start.begin(), s.start.end() - 1);
+    s.order.resize(static_cast<std::size_t>(nb));
+    for (Eigen::Index i = 0; i < nb; ++i)
+      s.order[static_cast<std::size_t>(s.next[static_cast<std::size_t>(s.cls[static_cast<std::size_t>(i)])]++)] = i;
+    s.present.resize(ku);
+    for (std::size_t k = 0; k < ku; ++k) s.present[k] = s.start[k + 1] > s.start[k];
+
+    // The block as rows of doubles: X itself when it is row-major double, else a copy in cache (transposed
+    // when column-major, widened when float).
     const RowsMap R = [&] {
-      if constexpr (XRef::IsRowMajor) {
+      if constexpr (XRef::IsRowMajor && std::is_same_v<Scalar, double>) {
         return RowsMap(X.data() + b0 * X.outerStride(), nb, d, Eigen::OuterStride<>(X.outerStride()));
       } else {
-        auto& rows = [&]() -> auto& {
-          if constexpr (std::is_same_v<Scalar, double>)
-            return s.rows;
-          else
-            return s.rows_float;
+        s.rows.resize(nb, d);
+        if constexpr (XRef::IsRowMajor) {
+          using FloatRows = Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0,
+                                       Eigen::OuterStride<>>;
+          s.rows = FloatRows(X.data() + b0 * X.outerStride(), nb, d, Eigen::OuterStride<>(X.outerStride()))
+                       .template cast<double>();
+        } else if constexpr (std::is_same_v<Scalar, double>) {
+          transpose_rows(X.data() + b0, X.outerStride(), nb, d, s.rows.data(), d);
+        } else {
+          s.rows_float.resize(nb, d);
+          transpose_rows(X.data() + b0, X.outerStride(), nb, d, s.rows_float.data(), d);
+          s.rows = s.rows_float.template cast<double>();
         }
-        ();
-        rows.resize(nb, d);
-        transpose_rows(X.data() + b0, X.outerStride(), nb, d, rows.data(), d);
-        return RowsMap(rows.data(), nb, d, Eigen::OuterStride<>(d));
+        return RowsMap(s.rows.data(), nb, d, Eigen::OuterStride<>(d));
       }
     }();
+    ClassRows g{R.data(),      R.outerStride(), d, s.order.data(), s.start.data(), w ? s.wt.data() : nullptr,
+                s.shift.data()};
 
-    // The next block is requested from memory a share per row of each pass, so that reading it overlaps the
-    // arithmetic on this one.
+    // The next block is requested from memory a share per row visit of each pass, so that reading it
+    // overlaps the arithmetic on this one.
     Ahead<Scalar> ahead = ahead_of(X, b1, std::min(block, r1 - b1));
-    const Eigen::Index share = (ahead.left() + 2 * nb - 1) / (2 * nb);
+    const Eigen::Index visits = (Full ? 1 : 2) * nb * pass_chunks(d);
+    const Eigen::Index share = (ahead.left() + visits - 1) / visits;
 
-    // Pass 1: s1_k = sum_i w_i (x_i - x_0k) over the class's rows.
-    for (Eigen::Index k = 0; k < k_count; ++k) {
-      if (s.first[static_cast<std::size_t>(k)] < 0) continue;
-      s.shift.row(k) = R.row(s.first[static_cast<std::size_t>(k)]).template cast<double>();
-      s.s1.row(k).setZero();
-    }
-    // Plain loops over contiguous rows: with a few features, an Eigen expression per row costs more than the
-    // arithmetic; the compiler vectorises these.
-    for (Eigen::Index i = 0; i < nb; ++i) {
-      const auto k = static_cast<Eigen::Index>(s.cls[static_cast<std::size_t>(i)]);
-      const double wi = s.wt[static_cast<std::size_t>(i)];
-      const Scalar* x = R.data() + i * R.outerStride();
-      const double* x0 = s.shift.data() + k * d;
-      double* acc = s.s1.data() + k * d;
-      for (Eigen::Index j = 0; j < d; ++j) acc[j] += wi * (static_cast<double>(x[j]) - x0[j]);
-      ahead.request(share);
-    }
+    // Pass 1: s1_k = sum_i w_i (x_i - x_0k) over the class's rows, x_0k its first row in the block.
+    for (Eigen::Index k = 0; k < k_count; ++k)
+      if (s.present[static_cast<std::size_t>(k)])
+        s.shift.row(k) = R.row(s.order[static_cast<std::size_t>(s.start[static_cast<std::size_t>(k)])]);
+    s.s1.setZero();
+    class_pass<false>(g, k_count, s.present, s.s1.data(), ahead, share);
     // A NaN or infinity anywhere in the block reaches a sum, even at weight 0 (0 * inf = NaN).
-    for (Eigen::Index k = 0; k < k_count; ++k) {
-      if (s.first[static_cast<std::size_t>(k)] < 0 || s.s1.row(k).allFinite()) continue;
+    if (!all_finite(s.s1)) {
       for (Eigen::Index i = 0; i < nb; ++i) check_row_finite(X, b0 + i, fn);
-      throw_overflow(s.s1.row(k), fn);
+      for (Eigen::Index k = 0; k < k_count; ++k)
+        if (!s.s1.row(k).allFinite()) throw_overflow(s.s1.row(k), fn);
     }
     // mean_k = x_0k + s1_k / W_k, kept as hi + lo (TwoSum) for the merge.
     for (Eigen::Index k = 0; k < k_count; ++k) {
-      if (s.first[static_cast<std::size_t>(k)] < 0 || s.wsum[k] == 0) continue;
+      if (s.wsum[k] == 0) s.present[static_cast<std::size_t>(k)] = 0;
+      if (!s.present[static_cast<std::size_t>(k)]) continue;
       const auto step = (s.s1.row(k) / s.wsum[k]).array();
       s.mean.row(k) = s.shift.row(k) + step.matrix();
       const auto back = (s.mean.row(k) - s.shift.row(k)).array();
@@ -477,44 +596,27 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
 
     if constexpr (!Full) {
       // Pass 2: M2_kj = sum_i w_i (x_ij - mean_kj)^2.
-      for (Eigen::Index k = 0; k < k_count; ++k) s.s2.row(k).setZero();
-      for (Eigen::Index i = 0; i < nb; ++i) {
-        ahead.request(share);
-        const auto k = static_cast<Eigen::Index>(s.cls[static_cast<std::size_t>(i)]);
-        if (s.wsum[k] == 0) continue;
-        const double wi = s.wt[static_cast<std::size_t>(i)];
-        const Scalar* x = R.data() + i * R.outerStride();
-        const double* mu = s.mean.data() + k * d;
-        double* acc = s.s2.data() + k * d;
-        for (Eigen::Index j = 0; j < d; ++j) {
-          const double c = static_cast<double>(x[j]) - mu[j];
-          acc[j] += wi * c * c;
-        }
-      }
+      g.c = s.mean.data();
+      s.s2.setZero();
+      class_pass<true>(g, k_count, s.present, s.s2.data(), ahead, share);
+      const bool finite = all_finite(s.s2);
       for (Eigen::Index k = 0; k < k_count; ++k) {
-        if (s.first[static_cast<std::size_t>(k)] < 0 || s.wsum[k] == 0) continue;
-        if (!s.s2.row(k).allFinite()) throw_overflow(s.s2.row(k), fn);
+        if (!s.present[static_cast<std::size_t>(k)]) continue;
+        if (!finite && !s.s2.row(k).allFinite()) throw_overflow(s.s2.row(k), fn);
         stats.add(k, s.wsum[k], s.mean.row(k), s.mean_lo.row(k), s.s2.row(k));
       }
     } else {
       // Pass 2: M2_k = Z^T Z with the rows of Z = sqrt(w_i) (x_i - mean_k), a rank-n update per class.
       ahead.request(ahead.left());
-      s.start.assign(static_cast<std::size_t>(k_count) + 1, 0);
-      for (Eigen::Index i = 0; i < nb; ++i) ++s.start[static_cast<std::size_t>(s.cls[static_cast<std::size_t>(i)]) + 1];
-      for (std::size_t k = 0; k < static_cast<std::size_t>(k_count); ++k) s.start[k + 1] += s.start[k];
-      s.next.assign(s.start.begin(), s.start.end() - 1);
-      s.order.resize(static_cast<std::size_t>(nb));
-      for (Eigen::Index i = 0; i < nb; ++i)
-        s.order[static_cast<std::size_t>(s.next[static_cast<std::size_t>(s.cls[static_cast<std::size_t>(i)])]++)] = i;
       for (Eigen::Index k = 0; k < k_count; ++k) {
+        if (!s.present[static_cast<std::size_t>(k)]) continue;
         const auto first = static_cast<std::size_t>(s.start[static_cast<std::size_t>(k)]);
         const auto last = static_cast<std::size_t>(s.start[static_cast<std::size_t>(k) + 1]);
-        if (first == last || s.wsum[k] == 0) continue;
         s.z.resize(static_cast<Eigen::Index>(last - first), d);
         for (std::size_t r = first; r < last; ++r) {
           const Eigen::Index i = s.order[r];
-          s.z.row(static_cast<Eigen::Index>(r - first)) =
-              std::sqrt(s.wt[static_cast<std::size_t>(i)]) * (R.row(i).template cast<double>() - s.mean.row(k));
+          const double wi = w ? s.wt[static_cast<std::size_t>(i)] : 1.0;
+          s.z.row(static_cast<Eigen::Index>(r - first)) = std::sqrt(wi) * (R.row(i) - s.mean.row(k));
         }
         s.scatter.setZero(d, d);
         s.scatter.template selfadjointView<Eigen::Lower>().rankUpdate(s.z.transpose());
