@@ -370,8 +370,9 @@ struct FitScratch {
 /// The rows of a cached block grouped by class, for the passes of fitting: class k's rows are
 /// order[start[k]], ..., order[start[k + 1] - 1], rows of x (row i at x + i ld, D features), weights wt
 /// (nullptr: all 1), and a K x D row-major centre c.
+template <typename Scalar>
 struct ClassRows {
-  const double* x;
+  const Scalar* x;
   Eigen::Index ld, d;
   const Eigen::Index* order;
   const Eigen::Index* start;
@@ -382,8 +383,21 @@ struct ClassRows {
 /// Features [j0, j0 + NP packets) of class k's pass: out_kj = sum_i w_i (x_ij - c_kj), squared when `square`.
 /// The NP sums and centres sit in registers while the class's rows stream past, so each row costs NP loads and
 /// no stores.
-template <bool square, bool weighted, int NP, typename Packet, typename Ahead>
-void class_pass_chunk(const ClassRows& g, Eigen::Index k, Eigen::Index j0, double* out, Ahead& ahead,
+/// A packet of doubles from `size` consecutive values, widened when they are float. A loop the compiler
+/// turns into one widening load, where Eigen has no such cast.
+template <typename Packet, typename Scalar>
+Packet load_double(const Scalar* x) {
+  if constexpr (std::is_same_v<Scalar, double>) {
+    return Eigen::internal::ploadu<Packet>(x);
+  } else {
+    double wide[Eigen::internal::unpacket_traits<Packet>::size];
+    for (int q = 0; q < Eigen::internal::unpacket_traits<Packet>::size; ++q) wide[q] = static_cast<double>(x[q]);
+    return Eigen::internal::ploadu<Packet>(wide);
+  }
+}
+
+template <bool square, bool weighted, int NP, typename Packet, typename Scalar, typename Ahead>
+void class_pass_chunk(const ClassRows<Scalar>& g, Eigen::Index k, Eigen::Index j0, double* out, Ahead& ahead,
                       Eigen::Index share) {
   namespace ei = Eigen::internal;
   constexpr int L = ei::unpacket_traits<Packet>::size;
@@ -394,10 +408,10 @@ void class_pass_chunk(const ClassRows& g, Eigen::Index k, Eigen::Index j0, doubl
   }
   for (Eigen::Index r = g.start[k]; r < g.start[k + 1]; ++r) {
     const Eigen::Index i = g.order[r];
-    const double* x = g.x + i * g.ld + j0;
+    const Scalar* x = g.x + i * g.ld + j0;
     const Packet w = ei::pset1<Packet>(weighted ? g.wt[i] : 1.0);
     for (int p = 0; p < NP; ++p) {
-      const Packet t = ei::psub(ei::ploadu<Packet>(x + p * L), c[p]);
+      const Packet t = ei::psub(load_double<Packet>(x + p * L), c[p]);
       if constexpr (square)
         acc[p] = ei::pmadd(weighted ? ei::pmul(w, t) : t, t, acc[p]);
       else
@@ -423,9 +437,9 @@ void for_each_chunk(Eigen::Index d, F&& f) {
 /// One pass over the block for every class k with active[k]: out_k = sum_i w_i (x_i - c_k), or of the squares.
 /// Each chunk of features (pass_chunks(D) of them) visits the class's rows once, and every visit requests
 /// `share` lines of the next block.
-template <bool square, typename Ahead>
-void class_pass(const ClassRows& g, Eigen::Index k_count, const std::vector<char>& active, double* out, Ahead& ahead,
-                Eigen::Index share) {
+template <bool square, typename Scalar, typename Ahead>
+void class_pass(const ClassRows<Scalar>& g, Eigen::Index k_count, const std::vector<char>& active, double* out,
+                Ahead& ahead, Eigen::Index share) {
   for (Eigen::Index k = 0; k < k_count; ++k) {
     if (!active[static_cast<std::size_t>(k)]) continue;
     for_each_chunk(g.d, [&](Eigen::Index j0, Eigen::Index np, auto packet) {
@@ -483,9 +497,9 @@ template <typename Row>
 
 /// Adds rows [r0, r1) of (X, y, w) to per-class statistics (diagonal or full), in one pass over memory.
 ///
-/// X is read in blocks of rows that stay in cache, each seen as rows of doubles (a column-major block is transposed
-/// into scratch first, a float block widened). The block's rows are grouped by class, and two passes over them,
-/// class by class with the class's sums held in registers (class_pass), give the class's block mean (sums of
+/// X is read in blocks of rows that stay in cache, each seen as rows (a column-major block is transposed into
+/// scratch first; float is widened to double as it is loaded). The block's rows are grouped by class, and two passes
+/// over them, class by class with the class's sums held in registers (class_pass), give the class's block mean (sums of
 /// x - x_0, x_0 the class's first row in the block, so that values near 1e9 do not round at the scale of a growing
 /// sum) and then its centred second moment: per feature, or for the full kinds the scatter matrix as one rank-n update
 /// of the class's centred rows. Each block result is merged into `stats` with the Chan-Golub-LeVeque formula. Centring
@@ -497,7 +511,7 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
                 Eigen::Index r0, Eigen::Index r1, SufficientStatistics<Full>& stats, FitScratch& s, const char* fn) {
   using Scalar = typename XRef::Scalar;
   using RowsMap =
-      Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Eigen::OuterStride<>>;
+      Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Eigen::OuterStride<>>;
   const Eigen::Index d = X.cols();
   const Eigen::Index k_count = stats.n_classes();
   const Eigen::Index block = fit_block_rows(d, Full);
@@ -541,30 +555,26 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
     s.present.resize(ku);
     for (std::size_t k = 0; k < ku; ++k) s.present[k] = s.start[k + 1] > s.start[k];
 
-    // The block as rows of doubles: X itself when it is row-major double, else a copy in cache (transposed
-    // when column-major, widened when float).
+    // The block as rows: X itself when it is row-major, else a transposed copy in cache. Floats stay floats
+    // here and are widened to double as the passes load them.
     const RowsMap R = [&] {
-      if constexpr (XRef::IsRowMajor && std::is_same_v<Scalar, double>) {
+      if constexpr (XRef::IsRowMajor) {
         return RowsMap(X.data() + b0 * X.outerStride(), nb, d, Eigen::OuterStride<>(X.outerStride()));
       } else {
-        s.rows.resize(nb, d);
-        if constexpr (XRef::IsRowMajor) {
-          using FloatRows = Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0,
-                                       Eigen::OuterStride<>>;
-          s.rows = FloatRows(X.data() + b0 * X.outerStride(), nb, d, Eigen::OuterStride<>(X.outerStride()))
-                       .template cast<double>();
-        } else if constexpr (std::is_same_v<Scalar, double>) {
-          transpose_rows(X.data() + b0, X.outerStride(), nb, d, s.rows.data(), d);
-        } else {
-          s.rows_float.resize(nb, d);
-          transpose_rows(X.data() + b0, X.outerStride(), nb, d, s.rows_float.data(), d);
-          s.rows = s.rows_float.template cast<double>();
+        auto& rows = [&]() -> auto& {
+          if constexpr (std::is_same_v<Scalar, double>)
+            return s.rows;
+          else
+            return s.rows_float;
         }
-        return RowsMap(s.rows.data(), nb, d, Eigen::OuterStride<>(d));
+        ();
+        rows.resize(nb, d);
+        transpose_rows(X.data() + b0, X.outerStride(), nb, d, rows.data(), d);
+        return RowsMap(rows.data(), nb, d, Eigen::OuterStride<>(d));
       }
     }();
-    ClassRows g{R.data(),      R.outerStride(), d, s.order.data(), s.start.data(), w ? s.wt.data() : nullptr,
-                s.shift.data()};
+    ClassRows<Scalar> g{R.data(),      R.outerStride(), d, s.order.data(), s.start.data(), w ? s.wt.data() : nullptr,
+                        s.shift.data()};
 
     // The next block is requested from memory a share per row visit of each pass, so that reading it
     // overlaps the arithmetic on this one.
@@ -575,7 +585,8 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
     // Pass 1: s1_k = sum_i w_i (x_i - x_0k) over the class's rows, x_0k its first row in the block.
     for (Eigen::Index k = 0; k < k_count; ++k)
       if (s.present[static_cast<std::size_t>(k)])
-        s.shift.row(k) = R.row(s.order[static_cast<std::size_t>(s.start[static_cast<std::size_t>(k)])]);
+        s.shift.row(k) =
+            R.row(s.order[static_cast<std::size_t>(s.start[static_cast<std::size_t>(k)])]).template cast<double>();
     s.s1.setZero();
     class_pass<false>(g, k_count, s.present, s.s1.data(), ahead, share);
     // A NaN or infinity anywhere in the block reaches a sum, even at weight 0 (0 * inf = NaN).
@@ -616,7 +627,8 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
         for (std::size_t r = first; r < last; ++r) {
           const Eigen::Index i = s.order[r];
           const double wi = w ? s.wt[static_cast<std::size_t>(i)] : 1.0;
-          s.z.row(static_cast<Eigen::Index>(r - first)) = std::sqrt(wi) * (R.row(i) - s.mean.row(k));
+          s.z.row(static_cast<Eigen::Index>(r - first)) =
+              std::sqrt(wi) * (R.row(i).template cast<double>() - s.mean.row(k));
         }
         s.scatter.setZero(d, d);
         s.scatter.template selfadjointView<Eigen::Lower>().rankUpdate(s.z.transpose());
