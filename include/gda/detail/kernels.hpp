@@ -350,8 +350,8 @@ void score_rows(const XRef& X, Eigen::Index r0, Eigen::Index nb, const typename 
   });
 }
 
-/// Scratch of one thread's fit: a block's classes and weights, its rows as row-major doubles when X is not
-/// already that, and per-class accumulators (K x D, row-major, so a class's row is contiguous).
+/// Scratch of one thread's fit: a block's classes and weights, its rows grouped by class, its rows transposed
+/// when X is column-major, and per-class accumulators (K x D, row-major, so a class's row is contiguous).
 struct FitScratch {
   std::vector<int> cls;
   std::vector<Eigen::Index> order, start, next;  // the block's rows grouped by class
