@@ -380,10 +380,7 @@ struct ClassRows {
   const double* c;
 };
 
-/// Features [j0, j0 + NP packets) of class k's pass: out_kj = sum_i w_i (x_ij - c_kj), squared when `square`.
-/// The NP sums and centres sit in registers while the class's rows stream past, so each row costs NP loads and
-/// no stores.
-/// A packet of doubles from `size` consecutive values, widened when they are float. A loop the compiler
+/// A packet of doubles from as many consecutive values at x, widened when they are float. A loop the compiler
 /// turns into one widening load, where Eigen has no such cast.
 template <typename Packet, typename Scalar>
 Packet load_double(const Scalar* x) {
@@ -396,6 +393,9 @@ Packet load_double(const Scalar* x) {
   }
 }
 
+/// Features [j0, j0 + NP packets) of class k's pass: out_kj = sum_i w_i (x_ij - c_kj), squared when `square`.
+/// The NP sums and centres sit in registers while the class's rows stream past, so each row costs NP loads and
+/// no stores.
 template <bool square, bool weighted, int NP, typename Packet, typename Scalar, typename Ahead>
 void class_pass_chunk(const ClassRows<Scalar>& g, Eigen::Index k, Eigen::Index j0, double* out, Ahead& ahead,
                       Eigen::Index share) {
@@ -516,6 +516,7 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
   const Eigen::Index k_count = stats.n_classes();
   const Eigen::Index block = fit_block_rows(d, Full);
   const auto ku = static_cast<std::size_t>(k_count);
+  const Eigen::Index chunks = pass_chunks(d);
   s.shift.resize(k_count, d);
   s.s1.resize(k_count, d);
   s.mean.resize(k_count, d);
@@ -579,7 +580,7 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
     // The next block is requested from memory a share per row visit of each pass, so that reading it
     // overlaps the arithmetic on this one.
     Ahead<Scalar> ahead = ahead_of(X, b1, std::min(block, r1 - b1));
-    const Eigen::Index visits = (Full ? 1 : 2) * nb * pass_chunks(d);
+    const Eigen::Index visits = (Full ? 1 : 2) * nb * chunks;
     const Eigen::Index share = (ahead.left() + visits - 1) / visits;
 
     // Pass 1: s1_k = sum_i w_i (x_i - x_0k) over the class's rows, x_0k its first row in the block.
