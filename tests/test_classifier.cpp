@@ -153,11 +153,12 @@ TEST_CASE_TEMPLATE("matches the long-double reference", Est, GDA_DIAGONAL_ESTIMA
 }
 
 // Enough classes for every chunk of the scoring kernel (more than one register tile of classes, and a rest),
-// and enough rows for several blocks, the last ending in a partial tile; row-major input goes through the other
-// path into the kernel.
+// and enough rows for several blocks, the last ending in a partial tile: 3,640 rows per fitting block at D = 9,
+// so that fitting merges blocks of every class, over features that do not fill whole packets. Row-major input
+// goes through the other path into the kernel.
 TEST_CASE_TEMPLATE("matches the reference with many classes and rows", Est, GDA_DIAGONAL_ESTIMATORS) {
   using Scalar = typename Est::Scalar;
-  const auto data = ref::blobs(3000, 9, 27, 31, 5.0, 1.0);
+  const auto data = ref::blobs(9000, 9, 27, 31, 5.0, 1.0);
   const auto probe = ref::blobs(3333, 9, 27, 32, 5.0, 1.0).X;
   gda::Options opt;
   opt.var_smoothing = 1e-3;

@@ -108,6 +108,13 @@ TEST_CASE_TEMPLATE("features around 1e9 with unit spread keep their variance", L
     const ld var = m2 / X.rows();
     CAPTURE(j);
     CHECK_CLOSE(m.variances()(0, j), var, 1e-6);
+    // The mean is correctly rounded: blocks of rows merge their means as hi + lo, so no merge leaves an ulp
+    // (1.2e-7 here) behind. The exact mean, from deviations that are exact in double (x lies within a factor
+    // of 2 of the offset).
+    const double offset = j == 0 ? 1e9 : -3e9;
+    ld dev = 0;
+    for (Eigen::Index i = 0; i < X.rows(); ++i) dev += X(i, j) - offset;
+    CHECK(m.statistics().means()(0, j) == double(offset + dev / X.rows()));
     // The textbook one-pass formula in double, for contrast: it is off by far more than the tolerance.
     double sx = 0, sxx = 0;
     for (Eigen::Index i = 0; i < X.rows(); ++i) {

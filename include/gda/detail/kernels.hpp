@@ -359,6 +359,10 @@ struct FitScratch {
   std::vector<char> present;  // classes with rows in the block (of positive weight, after pass 1)
   Eigen::VectorXd wsum;
   RowMatrixXd rows, shift, s1, mean, mean_lo, s2;
+  // Diagonal kinds: the blocks merged so far, class rows contiguous so that each merge is vectorised;
+  // added to the caller's statistics once, at the end.
+  Eigen::VectorXd run_w;
+  RowMatrixXd run_mean, run_lo, run_m2;
   RowMatrixXf rows_float;      // a column-major float block, transposed
   Eigen::MatrixXd z, scatter;  // full kinds: one class's centred rows, and their scatter
 };
@@ -475,6 +479,45 @@ inline Eigen::Index pass_chunks(Eigen::Index d) {
   for_each_chunk(d, [&](Eigen::Index, Eigen::Index, auto) { ++chunks; });
   return chunks;
 }
+
+/// Merges class k of a block's statistics (s.wsum, s.mean + s.mean_lo, s.s2) into the running ones (s.run_*):
+/// SufficientStatistics::add's Chan-Golub-LeVeque update and TwoSum of the mean, the same operations on
+/// contiguous rows in one vectorised pass. add's scalar loop over strided rows cost as much as a pass over
+/// the block at D = 512.
+inline void merge_running(FitScratch& s, Eigen::Index k) {
+  namespace ei = Eigen::internal;
+  using Packet = ei::packet_traits<double>::type;
+  const double wb = s.wsum[k], wa = s.run_w[k];
+  s.run_w[k] = wa + wb;
+  if (wa <= 0) {
+    s.run_mean.row(k) = s.mean.row(k);
+    s.run_lo.row(k) = s.mean_lo.row(k);
+    s.run_m2.row(k) = s.s2.row(k);
+    return;
+  }
+  const double wt = wa + wb, f = wb / wt, c = wa * wb / wt;
+  double *hi = s.run_mean.row(k).data(), *lo = s.run_lo.row(k).data(), *m2 = s.run_m2.row(k).data();
+  const double *hi_b = s.mean.row(k).data(), *lo_b = s.mean_lo.row(k).data(), *m2_b = s.s2.row(k).data();
+  // P is a packet or a lone double, for the tail.
+  auto step = [&](Eigen::Index j, auto p) {
+    using P = decltype(p);
+    const P h = ei::ploadu<P>(hi + j), l = ei::ploadu<P>(lo + j);
+    const P delta = ei::padd(ei::psub(ei::ploadu<P>(hi_b + j), h), ei::psub(ei::ploadu<P>(lo_b + j), l));
+    // M2 = M2_A + M2_B + delta^2 W_A W_B / W
+    const P sq = ei::pmul(ei::pmul(delta, delta), ei::pset1<P>(c));
+    ei::pstoreu(m2 + j, ei::padd(ei::ploadu<P>(m2 + j), ei::padd(ei::ploadu<P>(m2_b + j), sq)));
+    // mu = mu_A + delta W_B / W, hi + lo by TwoSum
+    const P inc = ei::padd(l, ei::pmul(delta, ei::pset1<P>(f)));
+    const P sum = ei::padd(h, inc), back = ei::psub(sum, h);
+    ei::pstoreu(lo + j, ei::padd(ei::psub(h, ei::psub(sum, back)), ei::psub(inc, back)));
+    ei::pstoreu(hi + j, sum);
+  };
+  constexpr Eigen::Index W = ei::unpacket_traits<Packet>::size;
+  const Eigen::Index d = s.run_mean.cols();
+  Eigen::Index j = 0;
+  for (; j + W <= d; j += W) step(j, Packet{});
+  for (; j < d; ++j) step(j, double{});
+}
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif
@@ -502,7 +545,8 @@ template <typename Row>
 /// over them, class by class with the class's sums held in registers (class_pass), give the class's block mean (sums of
 /// x - x_0, x_0 the class's first row in the block, so that values near 1e9 do not round at the scale of a growing
 /// sum) and then its centred second moment: per feature, or for the full kinds the scatter matrix as one rank-n update
-/// of the class's centred rows. Each block result is merged into `stats` with the Chan-Golub-LeVeque formula. Centring
+/// of the class's centred rows. Each block result is merged with the Chan-Golub-LeVeque formula: into `stats`, or for
+/// the diagonal kinds into running sums in the scratch (merge_running) that are added to `stats` at the end. Centring
 /// within the block is what keeps features around 1e9 with unit spread exact, where the textbook sum x^2 - (sum x)^2 /
 /// n loses every digit. Validates as it goes: labels outside `map`, negative or non-finite weights and non-finite X
 /// throw InvalidArgument naming the row; `stats` is then partly updated, so callers pass a scratch copy.
@@ -521,7 +565,13 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
   s.s1.resize(k_count, d);
   s.mean.resize(k_count, d);
   s.mean_lo.resize(k_count, d);
-  if (!Full) s.s2.resize(k_count, d);
+  if (!Full) {
+    s.s2.resize(k_count, d);
+    s.run_w.setZero(k_count);
+    s.run_mean.setZero(k_count, d);
+    s.run_lo.setZero(k_count, d);
+    s.run_m2.setZero(k_count, d);
+  }
 
   for (Eigen::Index b0 = r0; b0 < r1; b0 += block) {
     const Eigen::Index b1 = std::min(r1, b0 + block), nb = b1 - b0;
@@ -615,7 +665,7 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
       for (Eigen::Index k = 0; k < k_count; ++k) {
         if (!s.present[static_cast<std::size_t>(k)]) continue;
         if (!finite && !s.s2.row(k).allFinite()) throw_overflow(s.s2.row(k), fn);
-        stats.add(k, s.wsum[k], s.mean.row(k), s.mean_lo.row(k), s.s2.row(k));
+        merge_running(s, k);
       }
     } else {
       // Pass 2: M2_k = Z^T Z with the rows of Z = sqrt(w_i) (x_i - mean_k), a rank-n update per class.
@@ -639,6 +689,9 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
       }
     }
   }
+  if constexpr (!Full)
+    for (Eigen::Index k = 0; k < k_count; ++k)
+      stats.add(k, s.run_w[k], s.run_mean.row(k), s.run_lo.row(k), s.run_m2.row(k));
 }
 
 /// log P(k | x) from the scores of one row: (s_k - m) - log sum_k' exp(s_k' - m), m = max_k s_k. Subtracting m
