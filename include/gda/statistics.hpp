@@ -21,6 +21,29 @@ bool symmetric(const M& m) {
   return ((m - m.transpose()).cwiseAbs().array() <= 1e-12 * m.cwiseAbs().maxCoeff()).all();
 }
 
+// mu = mu_A + step with mu kept as hi + lo: an error-free sum (Knuth's TwoSum) puts the rounding error of the
+// new hi into lo. P is a double or an Eigen packet of them.
+template <typename P>
+void two_sum_update(P& hi, P& lo, const P& step) {
+  namespace ei = Eigen::internal;
+  const P inc = ei::padd(lo, step);
+  const P sum = ei::padd(hi, inc);
+  const P back = ei::psub(sum, hi);
+  lo = ei::padd(ei::psub(hi, ei::psub(sum, back)), ei::psub(inc, back));
+  hi = sum;
+}
+
+// One feature (P a double) or a packet of features of the Chan-Golub-LeVeque merge of B into A, for the
+// diagonal kinds: delta = mu_B - mu_A (each as hi + lo), mu = mu_A + delta f by TwoSum, and
+// M2 = M2_A + (M2_B + delta^2 c), with f = W_B / W and c = W_A W_B / W.
+template <typename P>
+void merge_moments(P& hi, P& lo, P& m2, const P& hi_b, const P& lo_b, const P& m2_b, const P& f, const P& c) {
+  namespace ei = Eigen::internal;
+  const P delta = ei::padd(ei::psub(hi_b, hi), ei::psub(lo_b, lo));
+  two_sum_update(hi, lo, ei::pmul(delta, f));
+  m2 = ei::padd(m2, ei::padd(m2_b, ei::pmul(ei::pmul(delta, delta), c)));
+}
+
 }  // namespace detail
 
 /// Per-class sufficient statistics (W_k, mu_k, M2_k), in double precision; `Full` selects the second moment:
@@ -141,13 +164,10 @@ class SufficientStatistics {
       // M2 = M2_A + M2_B + delta delta^T W_A W_B / W
       moment(k) += m2 + (delta.transpose() * delta) * c;
     } else {
-      // Feature by feature, without temporaries: this runs once per class for every block of rows.
-      for (Eigen::Index j = 0; j < n_features(); ++j) {
-        const double delta = (mean(j) - mean_(k, j)) + (mean_lo(j) - mean_lo_(k, j));
-        two_sum_update(mean_(k, j), mean_lo_(k, j), delta * f);
-        // M2 = M2_A + M2_B + delta^2 W_A W_B / W
-        m2_(k, j) += m2(j) + delta * delta * c;
-      }
+      // Feature by feature, without temporaries (the class's row is strided).
+      for (Eigen::Index j = 0; j < n_features(); ++j)
+        detail::merge_moments(mean_(k, j), mean_lo_(k, j), m2_(k, j), double(mean(j)), double(mean_lo(j)),
+                              double(m2(j)), f, c);
     }
     weight_[k] = wt;
   }
@@ -203,18 +223,9 @@ class SufficientStatistics {
     return std::to_string(m.rows()) + " x " + std::to_string(m.cols());
   }
 
-  // mu = mu_A + delta W_B / W with mu kept as hi + lo: an error-free sum (Knuth's TwoSum) puts the rounding
-  // error of the new hi into lo.
-  static void two_sum_update(double& hi, double& lo, double step) {
-    const double inc = lo + step;
-    const double sum = hi + inc;
-    const double back = sum - hi;
-    lo = (hi - (sum - back)) + (inc - back);
-    hi = sum;
-  }
-
+  // mu = mu_A + delta W_B / W, as hi + lo.
   void update_mean(Eigen::Index k, const Eigen::RowVectorXd& delta, double f) {
-    for (Eigen::Index j = 0; j < n_features(); ++j) two_sum_update(mean_(k, j), mean_lo_(k, j), delta[j] * f);
+    for (Eigen::Index j = 0; j < n_features(); ++j) detail::two_sum_update(mean_(k, j), mean_lo_(k, j), delta[j] * f);
   }
 
   auto moment(Eigen::Index k) {

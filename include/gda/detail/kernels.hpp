@@ -481,9 +481,8 @@ inline Eigen::Index pass_chunks(Eigen::Index d) {
 }
 
 /// Merges class k of a block's statistics (s.wsum, s.mean + s.mean_lo, s.s2) into the running ones (s.run_*):
-/// SufficientStatistics::add's Chan-Golub-LeVeque update and TwoSum of the mean, the same operations on
-/// contiguous rows in one vectorised pass. add's scalar loop over strided rows cost as much as a pass over
-/// the block at D = 512.
+/// SufficientStatistics::add's merge_moments, in packets over contiguous rows. add's scalar loop over strided rows cost
+/// as much as a pass over the block at D = 512.
 inline void merge_running(FitScratch& s, Eigen::Index k) {
   namespace ei = Eigen::internal;
   using Packet = ei::packet_traits<double>::type;
@@ -501,16 +500,12 @@ inline void merge_running(FitScratch& s, Eigen::Index k) {
   // P is a packet or a lone double, for the tail.
   auto step = [&](Eigen::Index j, auto p) {
     using P = decltype(p);
-    const P h = ei::ploadu<P>(hi + j), l = ei::ploadu<P>(lo + j);
-    const P delta = ei::padd(ei::psub(ei::ploadu<P>(hi_b + j), h), ei::psub(ei::ploadu<P>(lo_b + j), l));
-    // M2 = M2_A + M2_B + delta^2 W_A W_B / W
-    const P sq = ei::pmul(ei::pmul(delta, delta), ei::pset1<P>(c));
-    ei::pstoreu(m2 + j, ei::padd(ei::ploadu<P>(m2 + j), ei::padd(ei::ploadu<P>(m2_b + j), sq)));
-    // mu = mu_A + delta W_B / W, hi + lo by TwoSum
-    const P inc = ei::padd(l, ei::pmul(delta, ei::pset1<P>(f)));
-    const P sum = ei::padd(h, inc), back = ei::psub(sum, h);
-    ei::pstoreu(lo + j, ei::padd(ei::psub(h, ei::psub(sum, back)), ei::psub(inc, back)));
-    ei::pstoreu(hi + j, sum);
+    P h = ei::ploadu<P>(hi + j), l = ei::ploadu<P>(lo + j), m = ei::ploadu<P>(m2 + j);
+    merge_moments(h, l, m, ei::ploadu<P>(hi_b + j), ei::ploadu<P>(lo_b + j), ei::ploadu<P>(m2_b + j), ei::pset1<P>(f),
+                  ei::pset1<P>(c));
+    ei::pstoreu(hi + j, h);
+    ei::pstoreu(lo + j, l);
+    ei::pstoreu(m2 + j, m);
   };
   constexpr Eigen::Index W = ei::unpacket_traits<Packet>::size;
   const Eigen::Index d = s.run_mean.cols();
