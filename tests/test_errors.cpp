@@ -112,6 +112,9 @@ TEST_CASE_TEMPLATE("bad fit input throws and a failed refit keeps the old model"
       Vec w = Vec::Ones(120);
       w[77] = 0;
       expect_throw<gda::NonFiniteValue>([&] { m.fit(Xb, y, w); }, {"row 77, column 2"});
+      // And when every row of its class has weight 0, so that the class has no statistics to update.
+      for (Eigen::Index i = 0; i < 120; ++i) w[i] = y[i] == y[77] ? 0 : 1;
+      expect_throw<gda::NonFiniteValue>([&] { m.fit(Xb, y, w); }, {"row 77, column 2"});
     }
   }
   SUBCASE("bad weights") {

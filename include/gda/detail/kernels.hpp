@@ -438,39 +438,39 @@ void for_each_chunk(Eigen::Index d, F&& f) {
   for (; j0 < d; j0 += 4) f(j0, std::min<Eigen::Index>(4, d - j0), double{});
 }
 
-/// One pass over the block for every class k with active[k]: out_k = sum_i w_i (x_i - c_k), or of the squares.
-/// Each chunk of features (pass_chunks(D) of them) visits the class's rows once, and every visit requests
-/// `share` lines of the next block.
-template <bool square, typename Scalar, typename Ahead>
-void class_pass(const ClassRows<Scalar>& g, Eigen::Index k_count, const std::vector<char>& active, double* out,
-                Ahead& ahead, Eigen::Index share) {
+/// Calls f(k, j0, NP, packet) for every class k with active[k] and every chunk of its features: NP packets of
+/// type decltype(packet) from feature j0, NP an std::integral_constant so that the sums live in registers.
+template <typename F>
+void for_each_class_chunk(Eigen::Index d, Eigen::Index k_count, const std::vector<char>& active, F&& f) {
   for (Eigen::Index k = 0; k < k_count; ++k) {
     if (!active[static_cast<std::size_t>(k)]) continue;
-    for_each_chunk(g.d, [&](Eigen::Index j0, Eigen::Index np, auto packet) {
-      using Packet = decltype(packet);
-      const auto run = [&](auto np_const) {
-        constexpr int NP = decltype(np_const)::value;
-        if (g.wt)
-          class_pass_chunk<square, true, NP, Packet>(g, k, j0, out, ahead, share);
-        else
-          class_pass_chunk<square, false, NP, Packet>(g, k, j0, out, ahead, share);
-      };
+    for_each_chunk(d, [&](Eigen::Index j0, Eigen::Index np, auto packet) {
       switch (np) {
         case 1:
-          run(std::integral_constant<int, 1>{});
+          f(k, j0, std::integral_constant<int, 1>{}, packet);
           break;
         case 2:
-          run(std::integral_constant<int, 2>{});
+          f(k, j0, std::integral_constant<int, 2>{}, packet);
           break;
         case 3:
-          run(std::integral_constant<int, 3>{});
+          f(k, j0, std::integral_constant<int, 3>{}, packet);
           break;
         default:
-          run(std::integral_constant<int, 4>{});
+          f(k, j0, std::integral_constant<int, 4>{}, packet);
           break;
       }
     });
   }
+}
+
+/// class_pass_chunk, weighted when the rows have weights.
+template <bool square, int NP, typename Packet, typename Scalar, typename Ahead>
+void class_pass_chunk(const ClassRows<Scalar>& g, Eigen::Index k, Eigen::Index j0, double* out, Ahead& ahead,
+                      Eigen::Index share) {
+  if (g.wt)
+    class_pass_chunk<square, true, NP, Packet>(g, k, j0, out, ahead, share);
+  else
+    class_pass_chunk<square, false, NP, Packet>(g, k, j0, out, ahead, share);
 }
 
 /// Chunks of features one pass makes, each a visit to every row of the block.
@@ -478,6 +478,21 @@ inline Eigen::Index pass_chunks(Eigen::Index d) {
   Eigen::Index chunks = 0;
   for_each_chunk(d, [&](Eigen::Index, Eigen::Index, auto) { ++chunks; });
   return chunks;
+}
+
+/// Class k's block mean over features [j0, j0 + count): mean_kj = c_kj + s1_kj / W_k, with c = s.shift, kept as
+/// hi + lo (TwoSum) for the merge. P is a packet type, or double; count a multiple of its size.
+template <typename P>
+void block_mean(FitScratch& s, Eigen::Index k, Eigen::Index j0, Eigen::Index count) {
+  namespace ei = Eigen::internal;
+  constexpr Eigen::Index L = ei::unpacket_traits<P>::size;
+  const P wk = ei::pset1<P>(s.wsum[k]);
+  for (Eigen::Index j = j0; j < j0 + count; j += L) {
+    P hi = ei::ploadu<P>(&s.shift(k, j)), lo = ei::pset1<P>(0.0);
+    two_sum_update(hi, lo, ei::pdiv(ei::ploadu<P>(&s.s1(k, j)), wk));
+    ei::pstoreu(&s.mean(k, j), hi);
+    ei::pstoreu(&s.mean_lo(k, j), lo);
+  }
 }
 
 /// Merges class k of a block's statistics (s.wsum, s.mean + s.mean_lo, s.s2) into the running ones (s.run_*):
@@ -537,14 +552,15 @@ template <typename Row>
 ///
 /// X is read in blocks of rows that stay in cache, each seen as rows (a column-major block is transposed into
 /// scratch first; float is widened to double as it is loaded). The block's rows are grouped by class, and two passes
-/// over them, class by class with the class's sums held in registers (class_pass), give the class's block mean (sums of
-/// x - x_0, x_0 the class's first row in the block, so that values near 1e9 do not round at the scale of a growing
-/// sum) and then its centred second moment: per feature, or for the full kinds the scatter matrix as one rank-n update
-/// of the class's centred rows. Each block result is merged with the Chan-Golub-LeVeque formula: into `stats`, or for
-/// the diagonal kinds into running sums in the scratch (merge_running) that are added to `stats` at the end. Centring
-/// within the block is what keeps features around 1e9 with unit spread exact, where the textbook sum x^2 - (sum x)^2 /
-/// n loses every digit. Validates as it goes: labels outside `map`, negative or non-finite weights and non-finite X
-/// throw InvalidArgument naming the row; `stats` is then partly updated, so callers pass a scratch copy.
+/// over them, class by class and chunk of features by chunk with the sums held in registers (class_pass_chunk),
+/// give the class's block mean (sums of x - x_0, x_0 the class's first row in the block, so that values near 1e9 do not
+/// round at the scale of a growing sum) and then its centred second moment: per feature, or for the full kinds the
+/// scatter matrix as one rank-n update of the class's centred rows. Each block result is merged with the
+/// Chan-Golub-LeVeque formula: into `stats`, or for the diagonal kinds into running sums in the scratch (merge_running)
+/// that are added to `stats` at the end. Centring within the block is what keeps features around 1e9 with unit spread
+/// exact, where the textbook sum x^2 - (sum x)^2 / n loses every digit. Validates as it goes: labels outside `map`,
+/// negative or non-finite weights and non-finite X throw InvalidArgument naming the row; `stats` is then partly
+/// updated, so callers pass a scratch copy.
 template <typename XRef, typename Label, typename WScalar, bool Full>
 void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar>* w, const LabelMap& map,
                 Eigen::Index r0, Eigen::Index r1, SufficientStatistics<Full>& stats, FitScratch& s, const char* fn) {
@@ -634,28 +650,36 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
         s.shift.row(k) =
             R.row(s.order[static_cast<std::size_t>(s.start[static_cast<std::size_t>(k)])]).template cast<double>();
     s.s1.setZero();
-    class_pass<false>(g, k_count, s.present, s.s1.data(), ahead, share);
+    if constexpr (Full) {
+      for_each_class_chunk(d, k_count, s.present, [&](Eigen::Index k, Eigen::Index j0, auto np, auto packet) {
+        class_pass_chunk<false, decltype(np)::value, decltype(packet)>(g, k, j0, s.s1.data(), ahead, share);
+      });
+    } else {
+      // Pass 2, M2_kj = sum_i w_i (x_ij - mean_kj)^2, follows pass 1 chunk by chunk: a chunk's mean needs only
+      // its own sums, and the chunk's part of the class's rows is still in L1 (at K = 10 and D = 64, some 50
+      // pieces of 256 bytes), where a whole second pass would read the block from L2 again.
+      ClassRows<Scalar> centred = g;
+      centred.c = s.mean.data();
+      s.s2.setZero();
+      for_each_class_chunk(d, k_count, s.present, [&](Eigen::Index k, Eigen::Index j0, auto np, auto packet) {
+        using Packet = decltype(packet);
+        constexpr int NP = decltype(np)::value;
+        class_pass_chunk<false, NP, Packet>(g, k, j0, s.s1.data(), ahead, share);
+        if (s.wsum[k] == 0) return;  // summed only so that a non-finite value in its rows is seen
+        block_mean<Packet>(s, k, j0, NP * Eigen::internal::unpacket_traits<Packet>::size);
+        class_pass_chunk<true, NP, Packet>(centred, k, j0, s.s2.data(), ahead, share);
+      });
+    }
     // A NaN or infinity anywhere in the block reaches a sum, even at weight 0 (0 * inf = NaN).
     if (!all_finite(s.s1)) {
       for (Eigen::Index i = 0; i < nb; ++i) check_row_finite(X, b0 + i, fn);
       for (Eigen::Index k = 0; k < k_count; ++k)
         if (!s.s1.row(k).allFinite()) throw_overflow(s.s1.row(k), fn);
     }
-    // mean_k = x_0k + s1_k / W_k, kept as hi + lo (TwoSum) for the merge.
-    for (Eigen::Index k = 0; k < k_count; ++k) {
+    for (Eigen::Index k = 0; k < k_count; ++k)
       if (s.wsum[k] == 0) s.present[static_cast<std::size_t>(k)] = 0;
-      if (!s.present[static_cast<std::size_t>(k)]) continue;
-      const auto step = (s.s1.row(k) / s.wsum[k]).array();
-      s.mean.row(k) = s.shift.row(k) + step.matrix();
-      const auto back = (s.mean.row(k) - s.shift.row(k)).array();
-      s.mean_lo.row(k) = ((s.shift.row(k).array() - (s.mean.row(k).array() - back)) + (step - back)).matrix();
-    }
 
     if constexpr (!Full) {
-      // Pass 2: M2_kj = sum_i w_i (x_ij - mean_kj)^2.
-      g.c = s.mean.data();
-      s.s2.setZero();
-      class_pass<true>(g, k_count, s.present, s.s2.data(), ahead, share);
       const bool finite = all_finite(s.s2);
       for (Eigen::Index k = 0; k < k_count; ++k) {
         if (!s.present[static_cast<std::size_t>(k)]) continue;
@@ -667,6 +691,7 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
       ahead.request(ahead.left());
       for (Eigen::Index k = 0; k < k_count; ++k) {
         if (!s.present[static_cast<std::size_t>(k)]) continue;
+        block_mean<double>(s, k, 0, d);
         const auto first = static_cast<std::size_t>(s.start[static_cast<std::size_t>(k)]);
         const auto last = static_cast<std::size_t>(s.start[static_cast<std::size_t>(k) + 1]);
         s.z.resize(static_cast<Eigen::Index>(last - first), d);
