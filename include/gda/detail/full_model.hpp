@@ -178,7 +178,7 @@ struct FullModel {
       S.resize(nb, k_count);
       with_block(X, r0, nb, Xc, [&](const Scalar* x, Eigen::Index ld, Scalar* pad, Ahead<Scalar>& ahead) {
         for_each_tile(x, ld, nb, X.cols(), pad, ahead,
-                      [&](const Scalar* xt, Eigen::Index ldt, Eigen::Index i0, int valid) {
+                      [&](const Scalar* xt, Eigen::Index ldt, Eigen::Index i0, int valid, Eigen::Index) {
                         Scalar q[ScoreTile<Scalar>::rows];
                         for (Eigen::Index k = 0; k < k_count; ++k) {
                           if (alive[k]) {
