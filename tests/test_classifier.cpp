@@ -170,6 +170,37 @@ TEST_CASE_TEMPLATE("matches the reference with many classes and rows", Est, GDA_
   CHECK(m.predict_proba(rows) == m.predict_proba(test::as<Scalar>(probe)));
 }
 
+// Row-major input with at most a register tile of classes is scored where it lies, one packet of rows at a time
+// with its blocks of columns transposed in registers: feature counts below, at and past a packet (for every
+// SIMD width), and a probe whose last packet of rows is partial.
+TEST_CASE_TEMPLATE("row-major input scored in place matches the reference", Est, GDA_DIAGONAL_ESTIMATORS) {
+  using Scalar = typename Est::Scalar;
+  using RowMajor = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const double tol = test::tolerance<Scalar>();
+  for (const Eigen::Index d : {1, 3, 9, 19, 40}) {
+    for (const int k_count : {2, 5, 12}) {
+      CAPTURE(d);
+      CAPTURE(k_count);
+      const auto data = ref::blobs(600, d, k_count, 51, 3.0, 1.0);
+      const Eigen::MatrixXd probe = ref::blobs(1001, d, k_count, 52, 3.0, 1.0).X;
+      Est m;
+      m.fit(test::as<Scalar>(data.X), data.y);
+      const auto r = ref::fit(data.X.cast<Scalar>(), data.y, {}, Est::Kind::shared, gda::Options{}.var_smoothing);
+      const RowMajor rows = test::as<Scalar>(probe);
+      const auto logp = m.predict_log_proba(rows);
+      const auto p = m.predict_proba(rows);
+      for (Eigen::Index i = 0; i < probe.rows(); ++i) {
+        CAPTURE(i);
+        const auto rl = ref::log_proba(r, probe.row(i));
+        for (Eigen::Index k = 0; k < k_count; ++k) {
+          CHECK_CLOSE(logp(i, k), rl[std::size_t(k)], tol);
+          CHECK_CLOSE(p(i, k), std::exp(rl[std::size_t(k)]), tol);
+        }
+      }
+    }
+  }
+}
+
 // Outputs of 8 MiB and more are written with non-temporal stores, aligned in the middle of each column: a
 // probe that large, written into a column-major output starting one row off alignment, must hold the same
 // values as a row-major output (plain stores) and the reference's.

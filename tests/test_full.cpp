@@ -100,6 +100,32 @@ TEST_CASE_TEMPLATE("LDA and QDA match the reference with many classes, features 
   CHECK(m.predict_proba(rows) == m.predict_proba(test::as<Scalar>(probe)));
 }
 
+// Row-major input with at most a register tile of classes is scored where it lies, with its blocks of
+// columns transposed in registers (LDA's linear scores; QDA keeps its own kernel): feature counts below, at
+// and past a packet, and a probe whose last packet of rows is partial.
+TEST_CASE_TEMPLATE("LDA and QDA on row-major input match the reference", Est, GDA_FULL_ESTIMATORS) {
+  using Scalar = typename Est::Scalar;
+  using RowMajor = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const double tol = std::is_same_v<Scalar, float> ? 1e-3 : 1e-10;
+  for (const Eigen::Index d : {1, 3, 9, 19}) {
+    CAPTURE(d);
+    auto data = ref::blobs(900, d, 6, 61, 3.0, 1.5);
+    data.X = test::correlate(data.X);
+    const Eigen::MatrixXd probe = test::correlate(ref::blobs(1001, d, 6, 62, 3.0, 1.5).X);
+    const Eigen::MatrixXd Xs = data.X.cast<Scalar>().template cast<double>();
+    Est m;
+    m.fit(test::as<Scalar>(data.X), data.y);
+    const auto r = ref::fit_full(Xs, data.y, {}, Est::Kind::shared);
+    const RowMajor rows = test::as<Scalar>(probe);
+    const auto logp = m.predict_log_proba(rows);
+    for (Eigen::Index i = 0; i < probe.rows(); ++i) {
+      CAPTURE(i);
+      const auto rl = ref::log_proba(r, probe.row(i));
+      for (Eigen::Index k = 0; k < 6; ++k) CHECK_CLOSE(logp(i, k), rl[std::size_t(k)], tol);
+    }
+  }
+}
+
 TEST_CASE("hand-computed: a 2-D covariance") {
   // Class 0: (0, 0), (2, 0), (0, 2), (2, 2) has mean (1, 1) and, by maximum likelihood, covariance I;
   // class 1: (4, 4), (6, 6) has mean (5, 5) and covariance [[1, 1], [1, 1]] (singular alone).

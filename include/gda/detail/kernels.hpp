@@ -138,6 +138,29 @@ class Ahead {
   /// Two runs: the lines of a share may cross the end of a piece (a column of a column-major block, some 70
   /// lines at D = 64).
   using Runs = std::pair<Run, Run>;
+  /// Requests the lines of Runs a few at a time, for a kernel to spread them over its arithmetic.
+  class Trickle {
+   public:
+    explicit Trickle(const Runs& runs) : p_(runs.first.first), left_(runs.first.count), then_(runs.second) {}
+    /// Requests the next `lines` lines, or those left.
+    EIGEN_ALWAYS_INLINE void next(Eigen::Index lines) {
+      for (; lines > 0; --lines) {
+        if (left_ == 0) {
+          if (then_.count == 0) return;
+          p_ = then_.first, left_ = then_.count, then_.count = 0;
+        }
+#if defined(__GNUC__)
+        __builtin_prefetch(p_, 0, 2);
+#endif
+        p_ += line, --left_;
+      }
+    }
+
+   private:
+    const Scalar* p_;
+    Eigen::Index left_;
+    Run then_;
+  };
   /// The next at most `lines` cache lines, now counted as requested.
   Runs take(Eigen::Index lines) {
     const Run a = take_run(lines);
@@ -196,6 +219,19 @@ struct ScoreTile {
   static constexpr int outputs = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS >= 32 ? 8 : 4;
 };
 
+/// Stores the first `valid` of the N packets' scalars, consecutive, at out.
+template <typename Packet, typename Scalar, int N>
+EIGEN_ALWAYS_INLINE void store_valid(Scalar* out, int valid, const Packet (&v)[N]) {
+  constexpr int W = Eigen::internal::unpacket_traits<Packet>::size;
+  if (valid == N * W) {
+    for (int p = 0; p < N; ++p) Eigen::internal::pstoreu(out + p * W, v[p]);
+  } else {
+    Scalar tmp[N * W];
+    for (int p = 0; p < N; ++p) Eigen::internal::pstoreu(tmp + p * W, v[p]);
+    std::copy(tmp, tmp + valid, out);
+  }
+}
+
 /// Scores `tile.rows` rows (column j at x + j ld) against classes [k0, k0 + KC): sum_j of the form's term on
 /// x'_j = x_j - c_j, plus b_k, stored to s + k lds for the first `valid` rows. Column by column, each x'_j is
 /// loaded once and used by every class, so the work per loaded value is 2 KC fused multiply-adds, all in
@@ -212,6 +248,7 @@ void score_tile(const Scalar* x, Eigen::Index ld, Eigen::Index d, const Scalar* 
   using Packet = typename T::Packet;
   Packet acc0[KC], acc1[KC];
   for (int q = 0; q < KC; ++q) acc0[q] = acc1[q] = ei::pset1<Packet>(Scalar(0));
+  // The requests inline: through Trickle or prefetch(), GCC 12 keeps the accumulators on the stack.
   const Scalar* pf = runs.first.first;
   Eigen::Index pf_left = runs.first.count;
   for (Eigen::Index j = 0; j < d; ++j) {
@@ -220,7 +257,6 @@ void score_tile(const Scalar* x, Eigen::Index ld, Eigen::Index d, const Scalar* 
         if (runs.second.count == 0) break;
         pf = runs.second.first, pf_left = runs.second.count, runs.second.count = 0;
       }
-      // The builtin itself: through prefetch(), GCC 12 keeps the accumulators on the stack.
 #if defined(__GNUC__)
       __builtin_prefetch(pf, 0, 2);
 #endif
@@ -248,28 +284,104 @@ void score_tile(const Scalar* x, Eigen::Index ld, Eigen::Index d, const Scalar* 
   }
   for (int q = 0; q < KC; ++q) {
     const Packet bq = ei::pset1<Packet>(b[k0 + q]);
-    Scalar* out = s + (k0 + q) * lds;
-    if (valid == T::rows) {
-      ei::pstoreu(out, ei::padd(acc0[q], bq));
-      ei::pstoreu(out + T::width, ei::padd(acc1[q], bq));
-    } else {
-      Scalar tmp[T::rows];
-      ei::pstoreu(tmp, ei::padd(acc0[q], bq));
-      ei::pstoreu(tmp + T::width, ei::padd(acc1[q], bq));
-      std::copy(tmp, tmp + valid, out);
-    }
+    store_valid(s + (k0 + q) * lds, valid, {ei::padd(acc0[q], bq), ei::padd(acc1[q], bq)});
   }
 }
 
-/// score_tile for the classes [k0, k_count) left after the full chunks: their count, 1 to KC, is chosen at
-/// run time but must be a constant for the accumulators to live in registers.
+/// The W x W block of row-major X at x (row r at x + r ld, less c), transposed into t: t.packet[j] holds column
+/// j of the W rows.
+template <typename Packet, typename Scalar>
+EIGEN_ALWAYS_INLINE void load_transposed(
+    const Scalar* x, Eigen::Index ld, const Packet& c,
+    Eigen::internal::PacketBlock<Packet, Eigen::internal::unpacket_traits<Packet>::size>& t) {
+  namespace ei = Eigen::internal;
+  constexpr int W = ei::unpacket_traits<Packet>::size;
+  for (int r = 0; r < W; ++r) t.packet[r] = ei::psub(ei::ploadu<Packet>(x + r * ld), c);
+#if defined(EIGEN_VECTORIZE_AVX512)
+  if constexpr (std::is_same_v<Packet, ei::Packet8d>) {
+    // Three rounds of 8 in-lane shuffles: Eigen's transposition goes through 256-bit halves, which costs the
+    // fused kernel twice the shuffles.
+    __m512d u[8], v[8];
+    for (int r = 0; r < 8; r += 2) {
+      u[r] = _mm512_unpacklo_pd(t.packet[r], t.packet[r + 1]);
+      u[r + 1] = _mm512_unpackhi_pd(t.packet[r], t.packet[r + 1]);
+    }
+    for (int p = 0; p < 8; p += 4)
+      for (int q = 0; q < 2; ++q) {
+        v[p + q] = _mm512_shuffle_f64x2(u[p + q], u[p + q + 2], 0x88);
+        v[p + q + 2] = _mm512_shuffle_f64x2(u[p + q], u[p + q + 2], 0xDD);
+      }
+    // v[q] holds columns q and q + 4 of rows 0-3, v[q + 4] the same of rows 4-7
+    for (int q = 0; q < 4; ++q) {
+      t.packet[q] = _mm512_shuffle_f64x2(v[q], v[q + 4], 0x88);
+      t.packet[q + 4] = _mm512_shuffle_f64x2(v[q], v[q + 4], 0xDD);
+    }
+    return;
+  }
+#endif
+  ei::ptranspose(t);
+}
+
+/// score_tile for the W rows (one packet) of row-major X at x (row r at x + r ld): each W x W block is
+/// transposed in registers as it is loaded, so that the kernel reads X where it lies instead of a transposed
+/// copy, and the shuffles overlap the multiply-adds.
 template <Form form, int KC, typename Scalar>
+void score_tile_rows(const Scalar* x, Eigen::Index ld, Eigen::Index d, const Scalar* c, const Scalar* a,
+                     const Scalar* h, const Scalar* b, Eigen::Index k_count, Eigen::Index k0, Scalar* s,
+                     Eigen::Index lds, int valid, typename Ahead<Scalar>::Runs runs, Eigen::Index per) {
+  namespace ei = Eigen::internal;
+  using Packet = typename ScoreTile<Scalar>::Packet;
+  constexpr int W = ScoreTile<Scalar>::width;
+  Packet acc[KC];
+  for (int q = 0; q < KC; ++q) acc[q] = ei::pset1<Packet>(Scalar(0));
+  typename Ahead<Scalar>::Trickle requests(runs);
+  const auto column = [&](Eigen::Index j, const Packet& xj) {
+    requests.next(per);
+    const Scalar* aj = a + j * k_count + k0;
+    if constexpr (form == Form::linear) {
+      for (int q = 0; q < KC; ++q) acc[q] = ei::pmadd(xj, ei::pset1<Packet>(aj[q]), acc[q]);
+    } else {
+      const Scalar* hj = h + j * k_count + k0;
+      for (int q = 0; q < KC; ++q) {
+        const Packet e = ei::psub(xj, ei::pset1<Packet>(aj[q]));
+        acc[q] = ei::pmadd(ei::pmul(e, ei::pset1<Packet>(hj[q])), e, acc[q]);
+      }
+    }
+  };
+  Eigen::Index j0 = 0;
+  ei::PacketBlock<Packet, W> t;
+  for (; j0 + W <= d; j0 += W) {
+    load_transposed(x + j0, ld, ei::ploadu<Packet>(c + j0), t);
+#if defined(__GNUC__)
+#pragma GCC unroll 16
+#endif
+    for (int j = 0; j < W; ++j) column(j0 + j, t.packet[j]);
+  }
+  if (j0 < d) {
+    // The last columns, padded with zeros to a square block.
+    alignas(64) Scalar rest[W * W] = {}, c_rest[W] = {};
+    for (int r = 0; r < W; ++r) std::copy(x + r * ld + j0, x + r * ld + d, rest + r * W);
+    std::copy(c + j0, c + d, c_rest);
+    load_transposed(rest, W, ei::pload<Packet>(c_rest), t);
+    for (int j = 0; j < d - j0; ++j) column(j0 + j, t.packet[j]);
+  }
+  for (int q = 0; q < KC; ++q) store_valid(s + (k0 + q) * lds, valid, {ei::padd(acc[q], ei::pset1<Packet>(b[k0 + q]))});
+}
+
+/// score_tile, or score_tile_rows when `rows`, for the classes [k0, k_count) left after the full chunks:
+/// their count, 1 to KC, is chosen at run time but must be a constant for the accumulators to live in registers.
+template <Form form, int KC, bool rows, typename Scalar>
 void score_tile_rest(int rest, const Scalar* x, Eigen::Index ld, Eigen::Index d, const Scalar* c, const Scalar* a,
                      const Scalar* h, const Scalar* b, Eigen::Index k_count, Eigen::Index k0, Scalar* s,
                      Eigen::Index lds, int valid, typename Ahead<Scalar>::Runs runs, Eigen::Index per) {
   if constexpr (KC > 0) {
-    if (rest == KC) return score_tile<form, KC>(x, ld, d, c, a, h, b, k_count, k0, s, lds, valid, runs, per);
-    score_tile_rest<form, KC - 1>(rest, x, ld, d, c, a, h, b, k_count, k0, s, lds, valid, runs, per);
+    if (rest == KC) {
+      if constexpr (rows)
+        return score_tile_rows<form, KC>(x, ld, d, c, a, h, b, k_count, k0, s, lds, valid, runs, per);
+      else
+        return score_tile<form, KC>(x, ld, d, c, a, h, b, k_count, k0, s, lds, valid, runs, per);
+    }
+    score_tile_rest<form, KC - 1, rows>(rest, x, ld, d, c, a, h, b, k_count, k0, s, lds, valid, runs, per);
   }
 }
 
@@ -315,9 +427,37 @@ void score_block(const Scalar* x, Eigen::Index ld, Eigen::Index nb, Eigen::Index
                     score_tile<form, T::classes>(xt, ldt, d, c, a, h, b, k_count, q * T::classes, s + i0, nb, valid,
                                                  runs, per);
                   if (rest)
-                    score_tile_rest<form, T::classes>(rest, xt, ldt, d, c, a, h, b, k_count, full_chunks * T::classes,
-                                                      s + i0, nb, valid, runs, per);
+                    score_tile_rest<form, T::classes, false>(rest, xt, ldt, d, c, a, h, b, k_count,
+                                                             full_chunks * T::classes, s + i0, nb, valid, runs, per);
                 });
+}
+
+/// score_block for nb rows of row-major X at x (row i at x + i ld) and at most ScoreTile::classes classes,
+/// read in place one packet of rows at a time; a last partial packet goes through `pad` (W x d, zeros below).
+/// With more classes the transposition would be redone for every chunk of them, and the two-packet tiles of
+/// score_block on a transposed copy are faster.
+template <Form form, typename Scalar>
+void score_row_major(const Scalar* x, Eigen::Index ld, Eigen::Index nb, Eigen::Index d, const Scalar* c,
+                     const Scalar* a, const Scalar* h, const Scalar* b, Eigen::Index k_count, Scalar* s, Scalar* pad,
+                     Ahead<Scalar>& ahead) {
+  using T = ScoreTile<Scalar>;
+  constexpr int W = T::width;
+  const Eigen::Index tiles = (nb + W - 1) / W, share = (ahead.left() + tiles - 1) / tiles;
+  for (Eigen::Index i0 = 0; i0 < nb; i0 += W) {
+    const int valid = static_cast<int>(std::min<Eigen::Index>(W, nb - i0));
+    const Scalar* xt = x + i0 * ld;
+    Eigen::Index ldt = ld;
+    if (valid < W) {
+      for (int r = 0; r < W; ++r)
+        for (Eigen::Index j = 0; j < d; ++j) pad[r * d + j] = r < valid ? xt[r * ld + j] : Scalar(0);
+      xt = pad, ldt = d;
+    }
+    auto runs = ahead.take(share);
+    const Eigen::Index per = (runs.first.count + runs.second.count + d - 1) / d;
+    score_tile_rest<form, T::classes, true>(static_cast<int>(k_count), xt, ldt, d, c, a, h, b, k_count, 0, s + i0, nb,
+                                            valid, runs, per);
+  }
+  ahead.request(ahead.left());
 }
 
 /// QDA's term for one tile of rows and one class: q = ||U (x' - m)||^2, x' = x - c, with U = L^-1 the inverse
@@ -392,6 +532,16 @@ void score_rows(const XRef& X, Eigen::Index r0, Eigen::Index nb, const typename 
                 Eigen::Index k_count, Matrix& work, Matrix& S) {
   using Scalar = typename XRef::Scalar;
   S.resize(nb, k_count);
+  if constexpr (XRef::IsRowMajor) {
+    if (k_count <= ScoreTile<Scalar>::classes) {
+      const Eigen::Index d = X.cols();
+      work.resize(ScoreTile<Scalar>::width, std::max<Eigen::Index>(d, 1));
+      Ahead<Scalar> ahead = ahead_of(X, r0 + nb, std::min(nb, X.rows() - r0 - nb));
+      score_row_major<form>(X.data() + r0 * X.outerStride(), X.outerStride(), nb, d, c, a, h, b, k_count, S.data(),
+                            work.data(), ahead);
+      return;
+    }
+  }
   with_block(X, r0, nb, work, [&](const Scalar* x, Eigen::Index ld, Scalar* pad, Ahead<Scalar>& ahead) {
     score_block<form>(x, ld, nb, X.cols(), c, a, h, b, k_count, S.data(), pad, ahead);
   });
