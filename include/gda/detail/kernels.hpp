@@ -299,8 +299,8 @@ EIGEN_ALWAYS_INLINE void load_transposed(
   for (int r = 0; r < W; ++r) t.packet[r] = ei::psub(ei::ploadu<Packet>(x + r * ld), c);
 #if defined(EIGEN_VECTORIZE_AVX512)
   if constexpr (std::is_same_v<Packet, ei::Packet8d>) {
-    // Three rounds of 8 in-lane shuffles: Eigen's transposition goes through 256-bit halves, which costs the
-    // fused kernel twice the shuffles.
+    // Three rounds of 8 shuffles on full registers: Eigen's transposition goes through 256-bit halves, with
+    // extracts and inserts, more than twice the instructions.
     __m512d u[8], v[8];
     for (int r = 0; r < 8; r += 2) {
       u[r] = _mm512_unpacklo_pd(t.packet[r], t.packet[r + 1]);
@@ -352,6 +352,8 @@ void score_tile_rows(const Scalar* x, Eigen::Index ld, Eigen::Index d, const Sca
   ei::PacketBlock<Packet, W> t;
   for (; j0 + W <= d; j0 += W) {
     load_transposed(x + j0, ld, ei::ploadu<Packet>(c + j0), t);
+    // Unrolled, so that t.packet[j] names a register: rolled, GCC 12 keeps the block on the stack and the kernel
+    // is no faster than transposing into a copy.
 #if defined(__GNUC__)
 #pragma GCC unroll 16
 #endif
