@@ -387,24 +387,29 @@ void score_tile_rest(int rest, const Scalar* x, Eigen::Index ld, Eigen::Index d,
   }
 }
 
-/// Calls f(tile, ld, i0, valid, share) for the tiles of rows of a column-major block of nb rows (column j at
-/// x + j ld). A last partial tile is copied into `pad` (tile.rows x d) with zeros below, so that every row is
+/// Calls f(tile, ld, i0, valid, share) for the tiles of rows of a block of nb rows: column-major (column j at
+/// x + j ld) in tiles of ScoreTile::rows, or with `row_major` (row i at x + i ld) in tiles of one packet. A last
+/// partial tile is copied into `pad` (tile rows x d, in the block's order) with zeros below, so that every row is
 /// computed by the same instructions. Each tile's even share of the next block is requested by f as it works,
 /// or after it, for as much as f left.
-template <typename Scalar, typename F>
+template <bool row_major = false, typename Scalar, typename F>
 void for_each_tile(const Scalar* x, Eigen::Index ld, Eigen::Index nb, Eigen::Index d, Scalar* pad, Ahead<Scalar>& ahead,
                    F&& f) {
-  constexpr int rows = ScoreTile<Scalar>::rows;
+  constexpr int rows = row_major ? ScoreTile<Scalar>::width : ScoreTile<Scalar>::rows;
   const Eigen::Index tiles = (nb + rows - 1) / rows, share = (ahead.left() + tiles - 1) / tiles;
   Eigen::Index after = ahead.left();  // lines still to request after the current tile
   for (Eigen::Index i0 = 0; i0 < nb; i0 += rows) {
     const int valid = static_cast<int>(std::min<Eigen::Index>(rows, nb - i0));
+    const Scalar* tile = row_major ? x + i0 * ld : x + i0;
     if (valid == rows) {
-      f(x + i0, ld, i0, valid, share);
+      f(tile, ld, i0, valid, share);
     } else {
-      for (Eigen::Index j = 0; j < d; ++j)
-        for (int r = 0; r < rows; ++r) pad[j * rows + r] = r < valid ? x[j * ld + i0 + r] : Scalar(0);
-      f(static_cast<const Scalar*>(pad), Eigen::Index{rows}, i0, valid, share);
+      for (int r = 0; r < rows; ++r)
+        for (Eigen::Index j = 0; j < d; ++j) {
+          const Scalar v = r < valid ? (row_major ? tile[r * ld + j] : tile[j * ld + r]) : Scalar(0);
+          (row_major ? pad[r * d + j] : pad[j * rows + r]) = v;
+        }
+      f(static_cast<const Scalar*>(pad), row_major ? d : Eigen::Index{rows}, i0, valid, share);
     }
     after = std::max<Eigen::Index>(after - share, 0);
     if (ahead.left() > after) ahead.request(ahead.left() - after);
@@ -442,24 +447,14 @@ template <Form form, typename Scalar>
 void score_row_major(const Scalar* x, Eigen::Index ld, Eigen::Index nb, Eigen::Index d, const Scalar* c,
                      const Scalar* a, const Scalar* h, const Scalar* b, Eigen::Index k_count, Scalar* s, Scalar* pad,
                      Ahead<Scalar>& ahead) {
-  using T = ScoreTile<Scalar>;
-  constexpr int W = T::width;
-  const Eigen::Index tiles = (nb + W - 1) / W, share = (ahead.left() + tiles - 1) / tiles;
-  for (Eigen::Index i0 = 0; i0 < nb; i0 += W) {
-    const int valid = static_cast<int>(std::min<Eigen::Index>(W, nb - i0));
-    const Scalar* xt = x + i0 * ld;
-    Eigen::Index ldt = ld;
-    if (valid < W) {
-      for (int r = 0; r < W; ++r)
-        for (Eigen::Index j = 0; j < d; ++j) pad[r * d + j] = r < valid ? xt[r * ld + j] : Scalar(0);
-      xt = pad, ldt = d;
-    }
-    auto runs = ahead.take(share);
-    const Eigen::Index per = (runs.first.count + runs.second.count + d - 1) / d;
-    score_tile_rest<form, T::classes, true>(static_cast<int>(k_count), xt, ldt, d, c, a, h, b, k_count, 0, s + i0, nb,
-                                            valid, runs, per);
-  }
-  ahead.request(ahead.left());
+  for_each_tile<true>(x, ld, nb, d, pad, ahead,
+                      [&](const Scalar* xt, Eigen::Index ldt, Eigen::Index i0, int valid, Eigen::Index share) {
+                        auto runs = ahead.take(share);
+                        const Eigen::Index per = (runs.first.count + runs.second.count + d - 1) / d;
+                        score_tile_rest<form, ScoreTile<Scalar>::classes, true>(static_cast<int>(k_count), xt, ldt, d,
+                                                                                c, a, h, b, k_count, 0, s + i0, nb,
+                                                                                valid, runs, per);
+                      });
 }
 
 /// QDA's term for one tile of rows and one class: q = ||U (x' - m)||^2, x' = x - c, with U = L^-1 the inverse
