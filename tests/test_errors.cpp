@@ -216,3 +216,22 @@ TEST_CASE("a class whose every weight is zero has probability zero") {
   expect_throw<gda::InvalidArgument>([&] { none.fit(data.X, data.y, w); },
                                      {"fit", "every class with samples has prior 0"});
 }
+
+TEST_CASE("a class too far from the others for the scalar type is refused, not mis-scored") {
+  // Feature 0 is -1e30 in class 0 and +1e30 in class 1, constant within each; var_smoothing 1e-90 leaves each
+  // class a standard deviation of 1e-15 (overall variance 1e60). In standard deviations the means lie 7e44 from
+  // the centre: beyond float, well within double.
+  Eigen::MatrixXd X(6, 2);
+  X << -1e30, 0.5, -1e30, -0.25, -1e30, 1.0, 1e30, 0.0, 1e30, 2.0, 1e30, -1.0;
+  const Eigen::VectorXi y = (Eigen::VectorXi(6) << 0, 0, 0, 1, 1, 1).finished();
+  gda::Options o;
+  o.var_smoothing = 1e-90;
+  gda::GaussianNB<float> f(o);
+  expect_throw<gda::InvalidArgument>([&] { f.fit(X.cast<float>().eval(), y); },
+                                     {"fit", "the parameters of class 0 overflow the scalar type"});
+  gda::GaussianNB<double> d(o);
+  d.fit(X, y);
+  const Eigen::MatrixXd p = d.predict_proba(X);
+  CHECK(p.col(0).head(3).isOnes(0));
+  CHECK(p.col(1).tail(3).isOnes(0));
+}

@@ -19,22 +19,23 @@ namespace gda::detail {
 inline constexpr double log_two_pi = 1.8378770664093454835606594728112;
 
 /// The last step of either model's build: a class that cannot be predicted scores -inf, its terms zeroed so
-/// that 0 * inf never makes a NaN; then the terms of the others are checked to fit the scalar type.
-/// `linear`: the model scores through `lin` (the shared kinds).
-template <typename Scalar, bool linear, typename Model>
-void finish_classes(Model& m, Eigen::RowVectorXd& bias, const Eigen::VectorXi& classes) {
+/// that 0 * inf never makes a NaN; then the terms of the others are checked to fit the scalar type. `terms`:
+/// the K x D matrix the model scores through besides its centred means (lin, or the per-class scaled means), if
+/// any.
+template <typename Scalar, typename Model>
+void finish_classes(Model& m, Eigen::RowVectorXd& bias, const Eigen::VectorXi& classes, typename Model::Matrix* terms) {
   for (Eigen::Index k = 0; k < bias.size(); ++k) {
     if (m.alive[k]) continue;
     bias[k] = -std::numeric_limits<double>::infinity();
     m.centred_means.row(k).setZero();
-    if constexpr (linear) m.lin.row(k).setZero();
+    if (terms) terms->row(k).setZero();
   }
   m.bias = bias.cast<Scalar>();
   // Means of double statistics may lie beyond float's range; means() must hold them, alive or not.
   for (Eigen::Index k = 0; k < bias.size(); ++k)
     if (!m.means.row(k).allFinite() ||
         (m.alive[k] &&
-         (!m.centred_means.row(k).allFinite() || !std::isfinite(m.bias[k]) || (linear && !m.lin.row(k).allFinite())))) {
+         (!m.centred_means.row(k).allFinite() || !std::isfinite(m.bias[k]) || (terms && !terms->row(k).allFinite())))) {
       m.problem = "the parameters of class " + std::to_string(classes[k]) + " overflow the scalar type";
       return;
     }
@@ -47,10 +48,12 @@ void finish_classes(Model& m, Eigen::RowVectorXd& bias, const Eigen::VectorXi& c
 /// posterior needs only one product (MODEL.md, "Why prediction is a matrix product"):
 ///   S_k(x) = x' . lin_k + b_k,  lin_k = mu'_k / sigma^2,  b_k = log alpha_k - 1/2 sum_j mu'_kj^2 / sigma_j^2,
 /// and J_k(x) = S_k(x) - 1/2 sum_j x'_j^2 / sigma_j^2 - 1/2 sum_j log(2 pi sigma_j^2) when J itself is asked for.
-/// Per-class variances: S_k(x) = J_k(x) = b_k - 1/2 sum_j (x'_j - mu'_kj)^2 / sigma_kj^2 with
+/// Per-class variances: S_k(x) = J_k(x) = b_k - sum_j (h_kj x'_j - h_kj mu'_kj)^2, h_kj = 1 / (sqrt(2) sigma_kj),
 /// b_k = log alpha_k - 1/2 sum_j log(2 pi sigma_kj^2). The residual form, one pass over the cached block per class,
 /// replaces the expanded two-product form: expanding the square cancels catastrophically for a tight class far
-/// from c (a feature constant within a class has variance epsilon), which in float loses every digit.
+/// from c (a feature constant within a class has variance epsilon), which in float loses every digit. Scaling
+/// both terms of the residual by h_kj costs no more digits than the residual itself: x' and mu'_kj are each
+/// rounded relative to their own size, so the difference is uncertain by about as much either way.
 template <typename Scalar, typename Kind>
 struct DiagonalModel {
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
@@ -67,7 +70,9 @@ struct DiagonalModel {
   RowVector centre;                             // c
   Matrix centred_means;                         // mu'_k, K x D
   Matrix lin;                                   // shared only: mu'_k / sigma^2, K x D
-  Matrix neg_half_precision;                    // -1/2 / sigma^2: K x D (per class) or 1 x D (shared)
+  Matrix neg_half_precision;                    // shared only: -1/2 / sigma^2, 1 x D
+  Matrix root_half_precision;                   // per class only: h_k = 1 / (sqrt(2) sigma_k), K x D
+  Matrix neg_scaled_means;                      // per class only: -h_k mu'_k, K x D
   RowVector bias;                               // b_k; -inf for a class that cannot be predicted
   Scalar common = 0;                            // shared: -1/2 sum_j log(2 pi sigma_j^2)
   Eigen::Array<bool, Eigen::Dynamic, 1> alive;  // W_k > 0 and alpha_k > 0
@@ -148,12 +153,16 @@ struct DiagonalModel {
     }
     m.centre = c.cast<Scalar>();
     m.centred_means = mu.cast<Scalar>();
-    m.neg_half_precision = (-0.5 * inv).matrix().cast<Scalar>();
-    // A class that cannot be predicted scores -inf; zeroed terms keep 0 * inf from making that a NaN.
-    if constexpr (!Kind::shared)
+    if constexpr (Kind::shared) {
+      m.neg_half_precision = (-0.5 * inv).matrix().cast<Scalar>();
+    } else {
+      const Eigen::ArrayXXd root = (0.5 * inv).sqrt();
+      m.root_half_precision = root.matrix().cast<Scalar>();
+      m.neg_scaled_means = (-root * mu.array()).matrix().cast<Scalar>();
       for (Eigen::Index k = 0; k < k_count; ++k)
-        if (!m.alive[k]) m.neg_half_precision.row(k).setZero();
-    finish_classes<Scalar, Kind::shared>(m, bias, classes);
+        if (!m.alive[k]) m.root_half_precision.row(k).setZero();
+    }
+    finish_classes<Scalar>(m, bias, classes, Kind::shared ? &m.lin : &m.neg_scaled_means);
     return m;
   }
 
@@ -202,9 +211,8 @@ struct DiagonalModel {
         score_rows<Form::linear>(X, r0, nb, centre.data(), lin.data(), nullptr, bias.data(), k_count, Xc, S);
       }
     } else {
-      // S_k = b_k - 1/2 sum_j (x'_j - mu'_kj)^2 / sigma_kj^2
-      score_rows<Form::residual>(X, r0, nb, centre.data(), centred_means.data(), neg_half_precision.data(), bias.data(),
-                                 k_count, Xc, S);
+      score_rows<Form::residual>(X, r0, nb, centre.data(), neg_scaled_means.data(), root_half_precision.data(),
+                                 bias.data(), k_count, Xc, S);
     }
   }
 };

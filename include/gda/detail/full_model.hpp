@@ -152,7 +152,7 @@ struct FullModel {
         m.covariance[static_cast<std::size_t>(k)] = sigma.cast<Scalar>();
       }
     }
-    finish_classes<Scalar, Kind::shared>(m, bias, classes);
+    finish_classes<Scalar>(m, bias, classes, Kind::shared ? &m.lin : nullptr);
     if constexpr (!Kind::shared) m.class_means = m.centred_means.transpose();
     return m;
   }

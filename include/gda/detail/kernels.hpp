@@ -202,8 +202,10 @@ Ahead<typename XRef::Scalar> ahead_of(const XRef& X, Eigen::Index r0, Eigen::Ind
     return A(X.data() + r0, d, count, stride);
 }
 
-/// How a class's score grows with each feature: linearly, a_kj x'_j (shared variances and LDA), or as a
-/// weighted squared residual, h_kj (x'_j - a_kj)^2 (per-class variances).
+/// How a class's score grows with each feature: linearly, + a_kj x'_j (shared variances and LDA), or as a
+/// scaled squared residual, - (h_kj x'_j + a_kj)^2 (per-class variances, with h_kj = 1 / (sqrt(2) sigma_kj) and
+/// a_kj = -h_kj mu'_kj): two multiply-adds per class and feature, where the weighted square h (x' - a)^2 takes three
+/// operations.
 enum class Form { linear, residual };
 
 /// SIMD geometry of the scoring kernel: a tile is 2 packets of rows by `classes` classes, its accumulators
@@ -276,15 +278,18 @@ void score_tile(const Scalar* x, Eigen::Index ld, Eigen::Index d, const Scalar* 
       const Scalar* hj = h + j * k_count + k0;
       for (int q = 0; q < KC; ++q) {
         const Packet m = ei::pset1<Packet>(aj[q]), w = ei::pset1<Packet>(hj[q]);
-        const Packet t0 = ei::psub(x0, m), t1 = ei::psub(x1, m);
-        acc0[q] = ei::pmadd(ei::pmul(t0, w), t0, acc0[q]);
-        acc1[q] = ei::pmadd(ei::pmul(t1, w), t1, acc1[q]);
+        const Packet t0 = ei::pmadd(x0, w, m), t1 = ei::pmadd(x1, w, m);
+        acc0[q] = ei::pmadd(t0, t0, acc0[q]);
+        acc1[q] = ei::pmadd(t1, t1, acc1[q]);
       }
     }
   }
   for (int q = 0; q < KC; ++q) {
     const Packet bq = ei::pset1<Packet>(b[k0 + q]);
-    store_valid(s + (k0 + q) * lds, valid, {ei::padd(acc0[q], bq), ei::padd(acc1[q], bq)});
+    if constexpr (form == Form::linear)
+      store_valid(s + (k0 + q) * lds, valid, {ei::padd(bq, acc0[q]), ei::padd(bq, acc1[q])});
+    else
+      store_valid(s + (k0 + q) * lds, valid, {ei::psub(bq, acc0[q]), ei::psub(bq, acc1[q])});
   }
 }
 
@@ -343,8 +348,8 @@ void score_tile_rows(const Scalar* x, Eigen::Index ld, Eigen::Index d, const Sca
     } else {
       const Scalar* hj = h + j * k_count + k0;
       for (int q = 0; q < KC; ++q) {
-        const Packet e = ei::psub(xj, ei::pset1<Packet>(aj[q]));
-        acc[q] = ei::pmadd(ei::pmul(e, ei::pset1<Packet>(hj[q])), e, acc[q]);
+        const Packet e = ei::pmadd(xj, ei::pset1<Packet>(hj[q]), ei::pset1<Packet>(aj[q]));
+        acc[q] = ei::pmadd(e, e, acc[q]);
       }
     }
   };
@@ -367,7 +372,10 @@ void score_tile_rows(const Scalar* x, Eigen::Index ld, Eigen::Index d, const Sca
     load_transposed(rest, W, ei::pload<Packet>(c_rest), t);
     for (int j = 0; j < d - j0; ++j) column(j0 + j, t.packet[j]);
   }
-  for (int q = 0; q < KC; ++q) store_valid(s + (k0 + q) * lds, valid, {ei::padd(acc[q], ei::pset1<Packet>(b[k0 + q]))});
+  for (int q = 0; q < KC; ++q) {
+    const Packet bq = ei::pset1<Packet>(b[k0 + q]);
+    store_valid(s + (k0 + q) * lds, valid, {form == Form::linear ? ei::padd(bq, acc[q]) : ei::psub(bq, acc[q])});
+  }
 }
 
 /// score_tile, or score_tile_rows when `rows`, for the classes [k0, k_count) left after the full chunks:
@@ -417,8 +425,8 @@ void for_each_tile(const Scalar* x, Eigen::Index ld, Eigen::Index nb, Eigen::Ind
 }
 
 /// S = the scores of the nb rows of a column-major block (column j at x + j ld) against all K classes, into
-/// the column-major nb x K matrix at s: S_ik = b_k + sum_j a_kj x'_ij (linear) or b_k + sum_j h_kj (x'_ij -
-/// a_kj)^2 (residual), x' = x - c.
+/// the column-major nb x K matrix at s: S_ik = b_k + sum_j a_kj x'_ij (linear) or b_k - sum_j (h_kj x'_ij
+/// + a_kj)^2 (residual), x' = x - c.
 template <Form form, typename Scalar>
 void score_block(const Scalar* x, Eigen::Index ld, Eigen::Index nb, Eigen::Index d, const Scalar* c, const Scalar* a,
                  const Scalar* h, const Scalar* b, Eigen::Index k_count, Scalar* s, Scalar* pad, Ahead<Scalar>& ahead) {
