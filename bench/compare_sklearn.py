@@ -73,7 +73,8 @@ def compare(driver, n, d, k, models, tmp):
         g_fit, g_pred, g_reused = run_gda(driver, kind, xf, yf, n, d, pf)
         p_gda = np.fromfile(pf, dtype=np.float64).reshape(n, k)
         rows.append(dict(model=kind, n=n, d=d, k=k, sklearn_fit=t1 - t0, sklearn_predict_proba=t2 - t1,
-                         gda_fit=g_fit, gda_predict_proba=g_pred, gda_predict_proba_reused=g_reused, max_abs_diff=float(np.max(np.abs(p_sk - p_gda)))))
+                         gda_fit=g_fit, gda_predict_proba=g_pred, gda_predict_proba_reused=g_reused,
+                         max_abs_diff=float(np.max(np.abs(p_sk - p_gda)))))
     return rows
 
 

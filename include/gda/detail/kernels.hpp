@@ -221,6 +221,12 @@ struct ScoreTile {
   static constexpr int outputs = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS >= 32 ? 8 : 4;
 };
 
+/// A class's score from its bias and the sum the kernel accumulated: b + sum (linear) or b - sum (residual).
+template <Form form, typename Packet>
+EIGEN_ALWAYS_INLINE Packet biased(const Packet& b, const Packet& sum) {
+  return form == Form::linear ? Eigen::internal::padd(b, sum) : Eigen::internal::psub(b, sum);
+}
+
 /// Stores the first `valid` of the N packets' scalars, consecutive, at out.
 template <typename Packet, typename Scalar, int N>
 EIGEN_ALWAYS_INLINE void store_valid(Scalar* out, int valid, const Packet (&v)[N]) {
@@ -286,10 +292,7 @@ void score_tile(const Scalar* x, Eigen::Index ld, Eigen::Index d, const Scalar* 
   }
   for (int q = 0; q < KC; ++q) {
     const Packet bq = ei::pset1<Packet>(b[k0 + q]);
-    if constexpr (form == Form::linear)
-      store_valid(s + (k0 + q) * lds, valid, {ei::padd(bq, acc0[q]), ei::padd(bq, acc1[q])});
-    else
-      store_valid(s + (k0 + q) * lds, valid, {ei::psub(bq, acc0[q]), ei::psub(bq, acc1[q])});
+    store_valid(s + (k0 + q) * lds, valid, {biased<form>(bq, acc0[q]), biased<form>(bq, acc1[q])});
   }
 }
 
@@ -372,10 +375,8 @@ void score_tile_rows(const Scalar* x, Eigen::Index ld, Eigen::Index d, const Sca
     load_transposed(rest, W, ei::pload<Packet>(c_rest), t);
     for (int j = 0; j < d - j0; ++j) column(j0 + j, t.packet[j]);
   }
-  for (int q = 0; q < KC; ++q) {
-    const Packet bq = ei::pset1<Packet>(b[k0 + q]);
-    store_valid(s + (k0 + q) * lds, valid, {form == Form::linear ? ei::padd(bq, acc[q]) : ei::psub(bq, acc[q])});
-  }
+  for (int q = 0; q < KC; ++q)
+    store_valid(s + (k0 + q) * lds, valid, {biased<form>(ei::pset1<Packet>(b[k0 + q]), acc[q])});
 }
 
 /// score_tile, or score_tile_rows when `rows`, for the classes [k0, k_count) left after the full chunks:
