@@ -852,9 +852,9 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
                         s.shift.data()};
 
     // The next block is requested from memory a share per row visit of each pass, so that reading it
-    // overlaps the arithmetic on this one. Not for column-major X: the transposition reads W columns at a
-    // time, which the hardware prefetcher follows, and the requests only slowed the passes (GaussianNB fit
-    // 0.87-0.89 of the time without them at (1e6, 64, 10), 0.74 at (2e5, 512, 10)).
+    // overlaps the arithmetic on this one. Not for column-major X, whose transposition requests its own
+    // columns a few lines ahead (transpose_rows): requests of the next block only slowed the passes there
+    // (GaussianNB fit 0.87-0.89 of the time without them at (1e6, 64, 10), 0.74 at (2e5, 512, 10)).
     Ahead<Scalar> ahead =
         XRef::IsRowMajor ? ahead_of(X, b1, std::min(block, r1 - b1)) : Ahead<Scalar>(nullptr, 0, 0, 0);
     const Eigen::Index visits = (Full ? 1 : 2) * nb * chunks;
