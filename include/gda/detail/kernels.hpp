@@ -623,7 +623,11 @@ void class_pass_chunk(const ClassRows<Scalar>& g, Eigen::Index k, Eigen::Index j
     acc[p] = ei::pset1<Packet>(0.0);
     c[p] = ei::ploadu<Packet>(g.c + k * g.d + j0 + p * L);
   }
-  for (Eigen::Index r = g.start[k]; r < g.start[k + 1]; ++r) {
+  // A local copy, so that the request state stays in registers: through the reference it was stored and
+  // reloaded on every row, as it may alias g. Row-major float fit took 0.89 of the time, (1e6, 16, 100) 0.90.
+  Ahead local = ahead;
+  const Eigen::Index end = g.start[k + 1];
+  for (Eigen::Index r = g.start[k]; r < end; ++r) {
     const Eigen::Index i = g.order[r];
     const Scalar* x = g.x + i * g.ld + j0;
     const Packet w = ei::pset1<Packet>(weighted ? g.wt[i] : 1.0);
@@ -634,8 +638,9 @@ void class_pass_chunk(const ClassRows<Scalar>& g, Eigen::Index k, Eigen::Index j
       else
         acc[p] = weighted ? ei::pmadd(w, t, acc[p]) : ei::padd(acc[p], t);
     }
-    ahead.request(share);
+    local.request(share);
   }
+  ahead = local;
   for (int p = 0; p < NP; ++p) ei::pstoreu(out + k * g.d + j0 + p * L, acc[p]);
 }
 
