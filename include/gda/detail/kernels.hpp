@@ -73,6 +73,17 @@ void check_row_finite(const XRef& X, Eigen::Index i, const char* fn) {
 using RowMatrixXd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using RowMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
+/// Asks for the cache line at p to be brought into L2 (locality 2: it is needed a block later, not now) or,
+/// with locality 3, into every level.
+template <int locality = 2>
+inline void prefetch(const void* p) {
+#if defined(__GNUC__)
+  __builtin_prefetch(p, 0, locality);
+#else
+  (void)p;
+#endif
+}
+
 /// Copies rows [0, nb) of a column-major matrix (entry (i, j) at src[j * ld + i]) into the row-major nb x d
 /// matrix at dst (entry (i, j) at dst[i * ldd + j]); read the other way round, it turns a row-major block into a
 /// column-major one. Eigen's cross-order assignment moves one scalar at a time; here W x W tiles (W the SIMD width)
@@ -100,10 +111,8 @@ void transpose_rows(const Scalar* src, Eigen::Index ld, Eigen::Index nb, Eigen::
     for (; j0 + W <= d; j0 += W) {
       Eigen::Index i0 = 0;
       for (; i0 + W <= nb; i0 += W) {
-#if defined(__GNUC__)
         if (i0 % line == 0 && i0 + distance < readable)
-          for (int c = 0; c < W; ++c) __builtin_prefetch(src + (j0 + c) * ld + i0 + distance, 0, 3);
-#endif
+          for (int c = 0; c < W; ++c) prefetch<3>(src + (j0 + c) * ld + i0 + distance);
         ei::PacketBlock<Packet, W> tile;
         for (int c = 0; c < W; ++c) tile.packet[c] = ei::ploadu<Packet>(src + (j0 + c) * ld + i0);
         ei::ptranspose(tile);
@@ -115,15 +124,6 @@ void transpose_rows(const Scalar* src, Eigen::Index ld, Eigen::Index nb, Eigen::
   }
   for (Eigen::Index j = j0; j < d; ++j)
     for (Eigen::Index i = 0; i < nb; ++i) dst[i * ldd + j] = src[j * ld + i];
-}
-
-/// Asks for the cache line at p to be brought into L2: it is needed a block later, not now.
-inline void prefetch(const void* p) {
-#if defined(__GNUC__)
-  __builtin_prefetch(p, 0, 2);
-#else
-  (void)p;
-#endif
 }
 
 /// The next block of X, requested into L2 a few cache lines at a time while the current one is computed on,
@@ -159,6 +159,8 @@ class Ahead {
           if (then_.count == 0) return;
           p_ = then_.first, left_ = then_.count, then_.count = 0;
         }
+        // Not through prefetch(): that changes GCC 12's code for the row-major scoring kernels, which
+        // inline this (score_tile_rows lost its inline prefetch instructions), and was not measured.
 #if defined(__GNUC__)
         __builtin_prefetch(p_, 0, 2);
 #endif
