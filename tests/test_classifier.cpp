@@ -170,13 +170,16 @@ TEST_CASE_TEMPLATE("matches the reference with many classes and rows", Est, GDA_
   CHECK(m.predict_proba(rows) == m.predict_proba(test::as<Scalar>(probe)));
 }
 
-// Row-major input with at most a register tile of classes is scored where it lies, one packet of rows at a time
-// with its blocks of columns transposed in registers: feature counts below, at and past a packet (for every
-// SIMD width), and a probe whose last packet of rows is partial.
+// Row-major input with at most a register tile of classes is scored where it lies, a tile of rows at a time with
+// its columns transposed in registers: feature counts below, at and past a packet and a step of 4 columns (for
+// every SIMD width), and a probe whose last tile of rows is partial. Each probe is also scored as the left
+// columns of a matrix whose rows are 4 KiB apart, which takes one-packet tiles instead of two where they are
+// used, and requests the next block row by row.
 TEST_CASE_TEMPLATE("row-major input scored in place matches the reference", Est, GDA_DIAGONAL_ESTIMATORS) {
   using Scalar = typename Est::Scalar;
   using RowMajor = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const double tol = test::tolerance<Scalar>();
+  const Eigen::Index wide = 4096 / Eigen::Index(sizeof(Scalar));
   for (const Eigen::Index d : {1, 3, 9, 19, 40}) {
     for (const int k_count : {2, 5, 12}) {
       CAPTURE(d);
@@ -187,14 +190,19 @@ TEST_CASE_TEMPLATE("row-major input scored in place matches the reference", Est,
       m.fit(test::as<Scalar>(data.X), data.y);
       const auto r = ref::fit(data.X.cast<Scalar>(), data.y, {}, Est::Kind::shared, gda::Options{}.var_smoothing);
       const RowMajor rows = test::as<Scalar>(probe);
-      const auto logp = m.predict_log_proba(rows);
-      const auto p = m.predict_proba(rows);
-      for (Eigen::Index i = 0; i < probe.rows(); ++i) {
-        CAPTURE(i);
-        const auto rl = ref::log_proba(r, probe.row(i));
-        for (Eigen::Index k = 0; k < k_count; ++k) {
-          CHECK_CLOSE(logp(i, k), rl[std::size_t(k)], tol);
-          CHECK_CLOSE(p(i, k), std::exp(rl[std::size_t(k)]), tol);
+      RowMajor strided = RowMajor::Constant(probe.rows(), wide, Scalar(1e30));
+      strided.leftCols(d) = rows;
+      for (const bool in_wide : {false, true}) {
+        CAPTURE(in_wide);
+        const auto logp = in_wide ? m.predict_log_proba(strided.leftCols(d)) : m.predict_log_proba(rows);
+        const auto p = in_wide ? m.predict_proba(strided.leftCols(d)) : m.predict_proba(rows);
+        for (Eigen::Index i = 0; i < probe.rows(); ++i) {
+          CAPTURE(i);
+          const auto rl = ref::log_proba(r, probe.row(i));
+          for (Eigen::Index k = 0; k < k_count; ++k) {
+            CHECK_CLOSE(logp(i, k), rl[std::size_t(k)], tol);
+            CHECK_CLOSE(p(i, k), std::exp(rl[std::size_t(k)]), tol);
+          }
         }
       }
     }

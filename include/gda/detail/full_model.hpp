@@ -177,20 +177,21 @@ struct FullModel {
       // b_k - 1/2 ||L_k^-1 (x' - mu'_k)||^2, a tile of rows at a time for every class while the tile is in L1
       S.resize(nb, k_count);
       with_block(X, r0, nb, Xc, [&](const Scalar* x, Eigen::Index ld, Scalar* pad, Ahead<Scalar>& ahead) {
-        for_each_tile(x, ld, nb, X.cols(), pad, ahead,
-                      [&](const Scalar* xt, Eigen::Index ldt, Eigen::Index i0, int valid, Eigen::Index) {
-                        Scalar q[ScoreTile<Scalar>::rows];
-                        for (Eigen::Index k = 0; k < k_count; ++k) {
-                          if (alive[k]) {
-                            const Matrix& u = inverse_factor[static_cast<std::size_t>(k)];
-                            whitened_norm_tile(xt, ldt, X.cols(), centre.data(), class_means.col(k).data(), u.data(),
-                                               u.rows(), q);
-                          } else {
-                            std::fill(q, q + valid, Scalar(0));
-                          }
-                          for (int r = 0; r < valid; ++r) S(i0 + r, k) = bias[k] - Scalar(0.5) * q[r];
-                        }
-                      });
+        for_each_tile<ScoreTile<Scalar>::rows, false>(
+            x, ld, nb, X.cols(), pad, ahead,
+            [&](const Scalar* xt, Eigen::Index ldt, Eigen::Index i0, int valid, Eigen::Index) {
+              Scalar q[ScoreTile<Scalar>::rows];
+              for (Eigen::Index k = 0; k < k_count; ++k) {
+                if (alive[k]) {
+                  const Matrix& u = inverse_factor[static_cast<std::size_t>(k)];
+                  whitened_norm_tile(xt, ldt, X.cols(), centre.data(), class_means.col(k).data(), u.data(), u.rows(),
+                                     q);
+                } else {
+                  std::fill(q, q + valid, Scalar(0));
+                }
+                for (int r = 0; r < valid; ++r) S(i0 + r, k) = bias[k] - Scalar(0.5) * q[r];
+              }
+            });
       });
     }
   }

@@ -252,6 +252,30 @@ EIGEN_ALWAYS_INLINE void store_valid(Scalar* out, int valid, const Packet (&v)[N
   }
 }
 
+/// One column's step of a tile of two packets of rows: x0 and x1 hold the rows' x'_j, and the column's
+/// coefficients of the tile's KC classes start at a + offset (and h + offset for the residual form).
+template <Form form, int KC, typename Packet, typename Scalar>
+EIGEN_ALWAYS_INLINE void two_packet_step(const Packet& x0, const Packet& x1, const Scalar* a, const Scalar* h,
+                                         Eigen::Index offset, Packet (&acc0)[KC], Packet (&acc1)[KC]) {
+  namespace ei = Eigen::internal;
+  const Scalar* aj = a + offset;
+  if constexpr (form == Form::linear) {
+    for (int q = 0; q < KC; ++q) {
+      const Packet w = ei::pset1<Packet>(aj[q]);
+      acc0[q] = ei::pmadd(x0, w, acc0[q]);
+      acc1[q] = ei::pmadd(x1, w, acc1[q]);
+    }
+  } else {
+    const Scalar* hj = h + offset;
+    for (int q = 0; q < KC; ++q) {
+      const Packet m = ei::pset1<Packet>(aj[q]), w = ei::pset1<Packet>(hj[q]);
+      const Packet t0 = ei::pmadd(x0, w, m), t1 = ei::pmadd(x1, w, m);
+      acc0[q] = ei::pmadd(t0, t0, acc0[q]);
+      acc1[q] = ei::pmadd(t1, t1, acc1[q]);
+    }
+  }
+}
+
 /// Scores `tile.rows` rows (column j at x + j ld) against classes [k0, k0 + KC): sum_j of the form's term on
 /// x'_j = x_j - c_j, plus b_k, stored to s + k lds for the first `valid` rows. Column by column, each x'_j is
 /// loaded once and used by every class, so the work per loaded value is 2 KC fused multiply-adds, all in
@@ -285,22 +309,7 @@ void score_tile(const Scalar* x, Eigen::Index ld, Eigen::Index d, const Scalar* 
     const Packet cj = ei::pset1<Packet>(c[j]);
     const Packet x0 = ei::psub(ei::ploadu<Packet>(x + j * ld), cj);
     const Packet x1 = ei::psub(ei::ploadu<Packet>(x + j * ld + T::width), cj);
-    const Scalar* aj = a + j * k_count + k0;
-    if constexpr (form == Form::linear) {
-      for (int q = 0; q < KC; ++q) {
-        const Packet w = ei::pset1<Packet>(aj[q]);
-        acc0[q] = ei::pmadd(x0, w, acc0[q]);
-        acc1[q] = ei::pmadd(x1, w, acc1[q]);
-      }
-    } else {
-      const Scalar* hj = h + j * k_count + k0;
-      for (int q = 0; q < KC; ++q) {
-        const Packet m = ei::pset1<Packet>(aj[q]), w = ei::pset1<Packet>(hj[q]);
-        const Packet t0 = ei::pmadd(x0, w, m), t1 = ei::pmadd(x1, w, m);
-        acc0[q] = ei::pmadd(t0, t0, acc0[q]);
-        acc1[q] = ei::pmadd(t1, t1, acc1[q]);
-      }
-    }
+    two_packet_step<form, KC>(x0, x1, a, h, j * k_count + k0, acc0, acc1);
   }
   for (int q = 0; q < KC; ++q) {
     const Packet bq = ei::pset1<Packet>(b[k0 + q]);
@@ -391,32 +400,116 @@ void score_tile_rows(const Scalar* x, Eigen::Index ld, Eigen::Index d, const Sca
     store_valid(s + (k0 + q) * lds, valid, {biased<form>(ei::pset1<Packet>(b[k0 + q]), acc[q])});
 }
 
-/// score_tile, or score_tile_rows when `rows`, for the classes [k0, k_count) left after the full chunks:
-/// their count, 1 to KC, is chosen at run time but must be a constant for the accumulators to live in registers.
-template <Form form, int KC, bool rows, typename Scalar>
+#if defined(EIGEN_VECTORIZE_AVX512)
+/// Columns [0, 4) of the 8 rows of row-major X at x (row r at x + r ld), less c4 (the 4 centres, twice), into
+/// t: t[j] holds column j of the 8 rows. Each row's 4 values are loaded as one piece, two rows' pieces set side
+/// by side in a register, and those 4 registers transposed within 128-bit lanes. Only 4 registers are live
+/// where the whole 8 x 8 transposition of score_tile_rows needs 8, which leaves room for tiles of 2 packets.
+EIGEN_ALWAYS_INLINE void load_columns4(const double* x, Eigen::Index ld, const __m512d& c4, __m512d (&t)[4]) {
+  // z holds rows (0, 2), (1, 3), (4, 6) and (5, 7) in its halves, so that the columns come out in row order.
+  constexpr int first[4] = {0, 1, 4, 5};
+  __m512d z[4];
+  for (int i = 0; i < 4; ++i) {
+    const double* r = x + first[i] * ld;
+    const __m512d pair = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(r)), _mm256_loadu_pd(r + 2 * ld), 1);
+    z[i] = _mm512_sub_pd(pair, c4);
+  }
+  const __m512d u0 = _mm512_unpacklo_pd(z[0], z[1]), u1 = _mm512_unpackhi_pd(z[0], z[1]);
+  const __m512d u2 = _mm512_unpacklo_pd(z[2], z[3]), u3 = _mm512_unpackhi_pd(z[2], z[3]);
+  t[0] = _mm512_shuffle_f64x2(u0, u2, 0x88);
+  t[1] = _mm512_shuffle_f64x2(u1, u3, 0x88);
+  t[2] = _mm512_shuffle_f64x2(u0, u2, 0xDD);
+  t[3] = _mm512_shuffle_f64x2(u1, u3, 0xDD);
+}
+/// score_tile for 16 rows (two packets) of row-major double X at x (row r at x + r ld), read where they lie:
+/// 4 columns at a time are loaded and transposed in registers by load_columns4, the shuffles overlapping the
+/// multiply-adds, and each coefficient broadcast feeds both packets. score_tile_rows, with one packet of rows,
+/// took 1.1-1.2 times as long from cache at D = 64, K = 10 (both forms). (In float, 4 columns of 2 packets of
+/// 16 rows were 5-13% faster in some runs and up to 36% slower in others, and are not used.) Requests 2 lines
+/// of `runs` per column, a tile's share when the next block is as large as this one (any more after the tile).
+/// Spread this finely and without branches: requests in bursts, one per 4 or 8 columns, made predict_proba
+/// about a tenth slower from memory, and a loop or branch per column kept GCC 12 from holding the accumulators
+/// in registers.
+template <Form form, int KC>
+void score_tile_row_pairs(const double* x, Eigen::Index ld, Eigen::Index d, const double* c, const double* a,
+                          const double* h, const double* b, Eigen::Index k_count, Eigen::Index k0, double* s,
+                          Eigen::Index lds, int valid, Ahead<double>::Runs runs, Eigen::Index) {
+  namespace ei = Eigen::internal;
+  using Scalar = double;
+  using Packet = ei::Packet8d;
+  constexpr int W = 8;
+  Packet acc0[KC], acc1[KC];
+  for (int q = 0; q < KC; ++q) acc0[q] = acc1[q] = ei::pset1<Packet>(Scalar(0));
+  constexpr Eigen::Index line = Ahead<Scalar>::line;
+  const Scalar* p1 = runs.first.count > 0 ? runs.first.first : x;
+  const Eigen::Index last = std::max<Eigen::Index>(runs.first.count - 1, 0);
+  const auto column = [&](Eigen::Index j, const Packet& x0, const Packet& x1) {
+    __builtin_prefetch(p1 + std::min(2 * j, last) * line, 0, 2);
+    __builtin_prefetch(p1 + std::min(2 * j + 1, last) * line, 0, 2);
+    two_packet_step<form, KC>(x0, x1, a, h, j * k_count + k0, acc0, acc1);
+  };
+  Packet t0[4], t1[4];
+  Eigen::Index j0 = 0;
+  for (; j0 + 4 <= d; j0 += 4) {
+    const Packet c4 = _mm512_broadcast_f64x4(_mm256_loadu_pd(c + j0));
+    load_columns4(x + j0, ld, c4, t0);
+    load_columns4(x + W * ld + j0, ld, c4, t1);
+#if defined(__GNUC__)
+#pragma GCC unroll 4
+#endif
+    for (int j = 0; j < 4; ++j) column(j0 + j, t0[j], t1[j]);
+  }
+  if (j0 < d) {
+    // The last columns, padded with zeros to 4.
+    alignas(64) Scalar rest[2 * W * 4] = {}, c_rest[4] = {};
+    for (int r = 0; r < 2 * W; ++r) std::copy(x + r * ld + j0, x + r * ld + d, rest + r * 4);
+    std::copy(c + j0, c + d, c_rest);
+    const Packet c4 = _mm512_broadcast_f64x4(_mm256_loadu_pd(c_rest));
+    load_columns4(rest, 4, c4, t0);
+    load_columns4(rest + W * 4, 4, c4, t1);
+    for (int j = 0; j < d - j0; ++j) column(j0 + j, t0[j], t1[j]);
+  }
+  for (Eigen::Index i = 2 * d; i <= last; ++i) __builtin_prefetch(p1 + i * line, 0, 2);
+  for (Eigen::Index i = 0; i < runs.second.count; ++i) __builtin_prefetch(runs.second.first + i * line, 0, 2);
+  for (int q = 0; q < KC; ++q) {
+    const Packet bq = ei::pset1<Packet>(b[k0 + q]);
+    store_valid(s + (k0 + q) * lds, valid, {biased<form>(bq, acc0[q]), biased<form>(bq, acc1[q])});
+  }
+}
+#endif
+
+/// Which kernel scores a tile: score_tile, score_tile_rows or score_tile_row_pairs.
+enum class TileKind { columns, rows, row_pairs };
+
+/// The kernel of `kind` for the classes [k0, k_count) left after the full chunks: their count, 1 to KC, is
+/// chosen at run time but must be a constant for the accumulators to live in registers.
+template <Form form, int KC, TileKind kind, typename Scalar>
 void score_tile_rest(int rest, const Scalar* x, Eigen::Index ld, Eigen::Index d, const Scalar* c, const Scalar* a,
                      const Scalar* h, const Scalar* b, Eigen::Index k_count, Eigen::Index k0, Scalar* s,
                      Eigen::Index lds, int valid, typename Ahead<Scalar>::Runs runs, Eigen::Index per) {
   if constexpr (KC > 0) {
     if (rest == KC) {
-      if constexpr (rows)
+#if defined(EIGEN_VECTORIZE_AVX512)
+      if constexpr (kind == TileKind::row_pairs && std::is_same_v<Scalar, double>)
+        return score_tile_row_pairs<form, KC>(x, ld, d, c, a, h, b, k_count, k0, s, lds, valid, runs, per);
+#endif
+      if constexpr (kind == TileKind::rows)
         return score_tile_rows<form, KC>(x, ld, d, c, a, h, b, k_count, k0, s, lds, valid, runs, per);
-      else
+      if constexpr (kind == TileKind::columns)
         return score_tile<form, KC>(x, ld, d, c, a, h, b, k_count, k0, s, lds, valid, runs, per);
     }
-    score_tile_rest<form, KC - 1, rows>(rest, x, ld, d, c, a, h, b, k_count, k0, s, lds, valid, runs, per);
+    score_tile_rest<form, KC - 1, kind>(rest, x, ld, d, c, a, h, b, k_count, k0, s, lds, valid, runs, per);
   }
 }
 
-/// Calls f(tile, ld, i0, valid, share) for the tiles of rows of a block of nb rows: column-major (column j at
-/// x + j ld) in tiles of ScoreTile::rows, or with `row_major` (row i at x + i ld) in tiles of one packet. A last
+/// Calls f(tile, ld, i0, valid, share) for the tiles of `rows` rows of a block of nb rows, column-major (column j
+/// at x + j ld) or with `row_major` (row i at x + i ld). A last
 /// partial tile is copied into `pad` (tile rows x d, in the block's order) with zeros below, so that every row is
 /// computed by the same instructions. Each tile's even share of the next block is requested by f as it works,
 /// or after it, for as much as f left.
-template <bool row_major = false, typename Scalar, typename F>
+template <int rows, bool row_major, typename Scalar, typename F>
 void for_each_tile(const Scalar* x, Eigen::Index ld, Eigen::Index nb, Eigen::Index d, Scalar* pad, Ahead<Scalar>& ahead,
                    F&& f) {
-  constexpr int rows = row_major ? ScoreTile<Scalar>::width : ScoreTile<Scalar>::rows;
   const Eigen::Index tiles = (nb + rows - 1) / rows, share = (ahead.left() + tiles - 1) / tiles;
   Eigen::Index after = ahead.left();  // lines still to request after the current tile
   for (Eigen::Index i0 = 0; i0 < nb; i0 += rows) {
@@ -446,36 +539,58 @@ void score_block(const Scalar* x, Eigen::Index ld, Eigen::Index nb, Eigen::Index
   using T = ScoreTile<Scalar>;
   const Eigen::Index full_chunks = k_count / T::classes;
   const int rest = static_cast<int>(k_count % T::classes);
-  for_each_tile(x, ld, nb, d, pad, ahead,
-                [&](const Scalar* xt, Eigen::Index ldt, Eigen::Index i0, int valid, Eigen::Index share) {
-                  // The tile's share goes out over the columns of its first chunk of classes.
-                  auto runs = ahead.take(share);
-                  const Eigen::Index per = (runs.first.count + runs.second.count + d - 1) / d;
-                  for (Eigen::Index q = 0; q < full_chunks; ++q, runs = {})
-                    score_tile<form, T::classes>(xt, ldt, d, c, a, h, b, k_count, q * T::classes, s + i0, nb, valid,
-                                                 runs, per);
-                  if (rest)
-                    score_tile_rest<form, T::classes, false>(rest, xt, ldt, d, c, a, h, b, k_count,
-                                                             full_chunks * T::classes, s + i0, nb, valid, runs, per);
-                });
+  for_each_tile<T::rows, false>(
+      x, ld, nb, d, pad, ahead,
+      [&](const Scalar* xt, Eigen::Index ldt, Eigen::Index i0, int valid, Eigen::Index share) {
+        // The tile's share goes out over the columns of its first chunk of classes.
+        auto runs = ahead.take(share);
+        const Eigen::Index per = (runs.first.count + runs.second.count + d - 1) / d;
+        for (Eigen::Index q = 0; q < full_chunks; ++q, runs = {})
+          score_tile<form, T::classes>(xt, ldt, d, c, a, h, b, k_count, q * T::classes, s + i0, nb, valid, runs, per);
+        if (rest)
+          score_tile_rest<form, T::classes, TileKind::columns>(rest, xt, ldt, d, c, a, h, b, k_count,
+                                                               full_chunks * T::classes, s + i0, nb, valid, runs, per);
+      });
 }
 
-/// score_block for nb rows of row-major X at x (row i at x + i ld) and at most ScoreTile::classes classes,
-/// read in place one packet of rows at a time; a last partial packet goes through `pad` (W x d, zeros below).
-/// With more classes the transposition would be redone for every chunk of them, and the two-packet tiles of
+/// Whether the 16 rows of score_tile_row_pairs, `ld_bytes` apart, can be read in place: not if more than 8 of
+/// them fall in one set of an L1 cache whose ways are 4 KiB (as on x86 processors), where the lines of one step
+/// of 4 columns evict each other before the next step reads their second halves. Rows of 4 KiB (D = 512) made
+/// predict_proba 9% slower.
+inline bool row_pairs_fit(Eigen::Index ld_bytes) {
+  constexpr Eigen::Index way = 4096, line = 64;
+  Eigen::Index g = way;  // gcd(ld_bytes, way): the rows fall on way / g offsets within a way
+  while (g > 1 && ld_bytes % g != 0) g /= 2;
+  return 16 * std::max(g, line) <= 8 * way;
+}
+
+/// score_block for nb rows of row-major X at x (row i at x + i ld) and at most ScoreTile::classes classes, read
+/// in place: in double with AVX-512 in tiles of 2 packets of rows (score_tile_row_pairs) when row_pairs_fit,
+/// otherwise of one packet (score_tile_rows). A last partial tile goes through `pad` (ScoreTile::rows x d, zeros
+/// below). With more classes the transposition would be redone for every chunk of them, and the two-packet tiles of
 /// score_block on a transposed copy are faster.
 template <Form form, typename Scalar>
 void score_row_major(const Scalar* x, Eigen::Index ld, Eigen::Index nb, Eigen::Index d, const Scalar* c,
                      const Scalar* a, const Scalar* h, const Scalar* b, Eigen::Index k_count, Scalar* s, Scalar* pad,
                      Ahead<Scalar>& ahead) {
-  for_each_tile<true>(x, ld, nb, d, pad, ahead,
-                      [&](const Scalar* xt, Eigen::Index ldt, Eigen::Index i0, int valid, Eigen::Index share) {
-                        auto runs = ahead.take(share);
-                        const Eigen::Index per = (runs.first.count + runs.second.count + d - 1) / d;
-                        score_tile_rest<form, ScoreTile<Scalar>::classes, true>(static_cast<int>(k_count), xt, ldt, d,
-                                                                                c, a, h, b, k_count, 0, s + i0, nb,
-                                                                                valid, runs, per);
-                      });
+  using T = ScoreTile<Scalar>;
+  const auto tiles = [&](auto kind) {
+    constexpr TileKind k = decltype(kind)::value;
+    constexpr int rows = k == TileKind::row_pairs ? T::rows : T::width;
+    for_each_tile<rows, true>(x, ld, nb, d, pad, ahead,
+                              [&](const Scalar* xt, Eigen::Index ldt, Eigen::Index i0, int valid, Eigen::Index share) {
+                                auto runs = ahead.take(share);
+                                const Eigen::Index per = (runs.first.count + runs.second.count + d - 1) / d;
+                                score_tile_rest<form, T::classes, k>(static_cast<int>(k_count), xt, ldt, d, c, a, h, b,
+                                                                     k_count, 0, s + i0, nb, valid, runs, per);
+                              });
+  };
+#if defined(EIGEN_VECTORIZE_AVX512)
+  if constexpr (std::is_same_v<Scalar, double>)
+    if (row_pairs_fit(ld * Eigen::Index(sizeof(Scalar))))
+      return tiles(std::integral_constant<TileKind, TileKind::row_pairs>{});
+#endif
+  tiles(std::integral_constant<TileKind, TileKind::rows>{});
 }
 
 /// QDA's term for one tile of rows and one class: q = ||U (x' - m)||^2, x' = x - c, with U = L^-1 the inverse
@@ -553,7 +668,7 @@ void score_rows(const XRef& X, Eigen::Index r0, Eigen::Index nb, const typename 
   if constexpr (XRef::IsRowMajor) {
     if (k_count <= ScoreTile<Scalar>::classes) {
       const Eigen::Index d = X.cols();
-      work.resize(ScoreTile<Scalar>::width, std::max<Eigen::Index>(d, 1));
+      work.resize(ScoreTile<Scalar>::rows, std::max<Eigen::Index>(d, 1));
       Ahead<Scalar> ahead = ahead_of(X, r0 + nb, std::min(nb, X.rows() - r0 - nb));
       score_row_major<form>(X.data() + r0 * X.outerStride(), X.outerStride(), nb, d, c, a, h, b, k_count, S.data(),
                             work.data(), ahead);
