@@ -421,11 +421,12 @@ EIGEN_ALWAYS_INLINE void load_columns4(const double* x, Eigen::Index ld, const _
   t[2] = _mm512_shuffle_f64x2(u0, u2, 0xDD);
   t[3] = _mm512_shuffle_f64x2(u1, u3, 0xDD);
 }
+
 /// score_tile for 16 rows (two packets) of row-major double X at x (row r at x + r ld), read where they lie:
 /// 4 columns at a time are loaded and transposed in registers by load_columns4, the shuffles overlapping the
 /// multiply-adds, and each coefficient broadcast feeds both packets. score_tile_rows, with one packet of rows,
 /// took 1.1-1.2 times as long from cache at D = 64, K = 10 (both forms). (In float, 4 columns of 2 packets of
-/// 16 rows were 5-13% faster in some runs and up to 36% slower in others, and are not used.) Requests 2 lines
+/// 16 rows were 5-13% faster in some runs and up to 43% slower in others, and are not used.) Requests 2 lines
 /// of `runs` per column, a tile's share when the next block is as large as this one (any more after the tile).
 /// Spread this finely and without branches: requests in bursts, one per 4 or 8 columns, made predict_proba
 /// about a tenth slower from memory, and a loop or branch per column kept GCC 12 from holding the accumulators
