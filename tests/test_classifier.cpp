@@ -170,33 +170,43 @@ TEST_CASE_TEMPLATE("matches the reference with many classes and rows", Est, GDA_
   CHECK(m.predict_proba(rows) == m.predict_proba(test::as<Scalar>(probe)));
 }
 
-// Row-major input with at most a register tile of classes is scored where it lies, a tile of rows at a time with
-// its columns transposed in registers: feature counts below, at and past a packet and a step of 4 columns (for
-// every SIMD width), and a probe whose last tile of rows is partial. Each probe is also scored as the left
-// columns of a matrix whose rows are 4 KiB apart, which takes one-packet tiles instead of two where they are
-// used, and requests the next block row by row.
-TEST_CASE_TEMPLATE("row-major input scored in place matches the reference", Est, GDA_DIAGONAL_ESTIMATORS) {
+// Input with at most a register tile of classes is scored where it lies, a tile of rows at a time; row-major
+// tiles have their columns transposed in registers. Feature counts below, at and past a packet and a step of 4
+// columns (for every SIMD width), and a probe whose last tile of rows is partial. Each probe is also scored as
+// the left columns of a row-major matrix whose rows are 4 KiB apart, which takes one-packet tiles instead of two
+// where they are used and requests the next block row by row, and as rows of a taller column-major matrix,
+// starting off alignment. The values around both views are 1e30, so a read past the view shows. With 13
+// classes the tiles go through a copy instead.
+TEST_CASE_TEMPLATE("input scored in place matches the reference", Est, GDA_DIAGONAL_ESTIMATORS) {
   using Scalar = typename Est::Scalar;
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   using RowMajor = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const double tol = test::tolerance<Scalar>();
   const Eigen::Index wide = 4096 / Eigen::Index(sizeof(Scalar));
   for (const Eigen::Index d : {1, 3, 9, 19, 40}) {
-    for (const int k_count : {2, 5, 12}) {
+    for (const int k_count : {2, 5, 12, 13}) {
       CAPTURE(d);
       CAPTURE(k_count);
       const auto data = ref::blobs(600, d, k_count, 51, 3.0, 1.0);
       const Eigen::MatrixXd probe = ref::blobs(1001, d, k_count, 52, 3.0, 1.0).X;
+      const Eigen::Index n = probe.rows();
       Est m;
       m.fit(test::as<Scalar>(data.X), data.y);
       const auto r = ref::fit(data.X.cast<Scalar>(), data.y, {}, Est::Kind::shared, gda::Options{}.var_smoothing);
       const RowMajor rows = test::as<Scalar>(probe);
-      RowMajor strided = RowMajor::Constant(probe.rows(), wide, Scalar(1e30));
+      RowMajor strided = RowMajor::Constant(n, wide, Scalar(1e30));
       strided.leftCols(d) = rows;
-      for (const bool in_wide : {false, true}) {
-        CAPTURE(in_wide);
-        const auto logp = in_wide ? m.predict_log_proba(strided.leftCols(d)) : m.predict_log_proba(rows);
-        const auto p = in_wide ? m.predict_proba(strided.leftCols(d)) : m.predict_proba(rows);
-        for (Eigen::Index i = 0; i < probe.rows(); ++i) {
+      Matrix tall = Matrix::Constant(n + 8, d, Scalar(1e30));
+      tall.middleRows(3, n) = test::as<Scalar>(probe);
+      for (const int view : {0, 1, 2}) {
+        CAPTURE(view);
+        const auto logp = view == 0   ? m.predict_log_proba(rows)
+                          : view == 1 ? m.predict_log_proba(strided.leftCols(d))
+                                      : m.predict_log_proba(tall.middleRows(3, n));
+        const auto p = view == 0   ? m.predict_proba(rows)
+                       : view == 1 ? m.predict_proba(strided.leftCols(d))
+                                   : m.predict_proba(tall.middleRows(3, n));
+        for (Eigen::Index i = 0; i < n; ++i) {
           CAPTURE(i);
           const auto rl = ref::log_proba(r, probe.row(i));
           for (Eigen::Index k = 0; k < k_count; ++k) {
