@@ -170,6 +170,30 @@ TEST_CASE_TEMPLATE("matches the reference with many classes and rows", Est, GDA_
   CHECK(m.predict_proba(rows) == m.predict_proba(test::as<Scalar>(probe)));
 }
 
+// Column-major X is fitted a panel of features at a time, over blocks of at least 1,024 rows: 45 features make
+// chunks of 32 and 8 features (with AVX-512) and a rest of 5, and 2,600 rows make three blocks. X lies off
+// alignment in a taller matrix filled with 1e30 around it, and has weights, so that a read outside it or a row
+// paired with another row's weight or class shows against the reference.
+TEST_CASE_TEMPLATE("column-major input fitted in panels matches the reference", Est, GDA_DIAGONAL_ESTIMATORS) {
+  using Scalar = typename Est::Scalar;
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  const auto data = ref::blobs(2600, 45, 6, 61, 3.0, 1.0);
+  const auto probe = ref::blobs(200, 45, 6, 62, 3.0, 1.0).X;
+  const Eigen::Index n = data.X.rows();
+  std::mt19937 rng(8);
+  std::uniform_real_distribution<double> unif(0.0, 2.0);
+  Eigen::Matrix<Scalar, Eigen::Dynamic, 1> w(n);
+  for (Eigen::Index i = 0; i < n; ++i) w[i] = Scalar(unif(rng));
+  const std::vector<ld> wl(w.data(), w.data() + n);
+  Matrix tall = Matrix::Constant(n + 7, data.X.cols(), Scalar(1e30));
+  tall.middleRows(3, n) = test::as<Scalar>(data.X);
+  gda::Options opt;
+  opt.var_smoothing = 1e-3;
+  Est m(opt);
+  m.fit(tall.middleRows(3, n), data.y, w);
+  check_against(m, ref::fit(data.X.cast<Scalar>(), data.y, wl, Est::Kind::shared, opt.var_smoothing), probe);
+}
+
 // Input with at most a register tile of classes is scored where it lies, a tile of rows at a time; row-major
 // tiles have their columns transposed in registers. Feature counts below, at and past a packet and a step of 4
 // columns (for every SIMD width), and a probe whose last tile of rows is partial. Each probe is also scored as

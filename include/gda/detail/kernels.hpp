@@ -46,6 +46,13 @@ inline Eigen::Index fit_block_rows(Eigen::Index n_features, bool full) {
   return full ? std::max(cached, std::min<Eigen::Index>(8 * n_features, Eigen::Index{1} << 16)) : cached;
 }
 
+/// Rows per fitting block of column-major X for the diagonal kinds, which is read one panel of up to 32 features at a
+/// time (accumulate): at least 1024, so that each column is read in runs of 8 KiB or more. Between 512 and 4096 rows
+/// made no clear difference at D = 64; at D = 512, where a whole-row block has 64 rows, 1024 took 0.41 of the time.
+inline Eigen::Index panel_rows(Eigen::Index n_features) {
+  return std::max<Eigen::Index>(1024, block_rows(n_features, sizeof(double)));
+}
+
 /// Rows per scoring block: cache-sized, but at least 512 rows for the full kinds, whose per-class triangular
 /// solves are inefficient on thin panels.
 inline Eigen::Index score_block_rows(Eigen::Index n_features, Eigen::Index n_classes, std::size_t scalar_bytes,
@@ -89,10 +96,10 @@ inline void prefetch(const void* p) {
 /// column-major one. Eigen's cross-order assignment moves one scalar at a time; here W x W tiles (W the SIMD width)
 /// are loaded from W columns, transposed in registers and stored as W row pieces, walking down W columns at a
 /// time so that the reads stay W sequential streams. With `readable` > 0 (the rows of each column that may be
-/// read from src, at least nb), each stream is also requested 8 cache lines ahead of the tile being read, into
-/// the next block's rows at the end: on its own the hardware prefetcher kept W streams only partly busy (column-
-/// major fit at (1e6, 64, 10) took 0.86-0.93 of the time with the requests, float as double). Not for blocks of fewer
-/// than 32 lines per column, such as D = 512's 8, where the requests were 1-7% slower.
+/// read from src, at least nb), each stream is also requested 8 cache lines ahead of the tile being read, up to
+/// that row: on its own the hardware prefetcher kept W streams only partly busy (column-major fit at (1e6, 64, 10)
+/// took 0.86-0.93 of the time with the requests, float as double). Not for runs of fewer than 32 lines per column,
+/// such as the 8 of a whole-row block at D = 512, where the requests were 1-7% slower.
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
 // SIMD types such as __m512d as template arguments lose their alignment attribute; Eigen's packets expect that.
@@ -746,6 +753,7 @@ struct ClassRows {
   const Eigen::Index* start;
   const double* wt;
   const double* c;
+  Eigen::Index col0 = 0;  // the feature at x[0]: 0 for whole rows, j0 for a panel of features j0, j0 + 1, ...
 };
 
 /// A packet of doubles from as many consecutive values at x, widened when they are float. A loop the compiler
@@ -780,7 +788,7 @@ void class_pass_chunk(const ClassRows<Scalar>& g, Eigen::Index k, Eigen::Index j
   const Eigen::Index end = g.start[k + 1];
   for (Eigen::Index r = g.start[k]; r < end; ++r) {
     const Eigen::Index i = g.order[r];
-    const Scalar* x = g.x + i * g.ld + j0;
+    const Scalar* x = g.x + i * g.ld + (j0 - g.col0);
     const Packet w = ei::pset1<Packet>(weighted ? g.wt[i] : 1.0);
     for (int p = 0; p < NP; ++p) {
       const Packet t = ei::psub(load_double<Packet>(x + p * L), c[p]);
@@ -807,6 +815,25 @@ void for_each_chunk(Eigen::Index d, F&& f) {
   for (; j0 < d; j0 += 4) f(j0, std::min<Eigen::Index>(4, d - j0), double{});
 }
 
+/// Calls f(std::integral_constant<int, np>{}) for np in 1..4 (4 for anything larger).
+template <typename F>
+void with_count(Eigen::Index np, F&& f) {
+  switch (np) {
+    case 1:
+      f(std::integral_constant<int, 1>{});
+      break;
+    case 2:
+      f(std::integral_constant<int, 2>{});
+      break;
+    case 3:
+      f(std::integral_constant<int, 3>{});
+      break;
+    default:
+      f(std::integral_constant<int, 4>{});
+      break;
+  }
+}
+
 /// Calls f(k, j0, NP, packet) for every class k with active[k] and every chunk of its features: NP packets of
 /// type decltype(packet) from feature j0, NP an std::integral_constant so that the sums live in registers.
 template <typename F>
@@ -814,20 +841,7 @@ void for_each_class_chunk(Eigen::Index d, Eigen::Index k_count, const std::vecto
   for (Eigen::Index k = 0; k < k_count; ++k) {
     if (!active[static_cast<std::size_t>(k)]) continue;
     for_each_chunk(d, [&](Eigen::Index j0, Eigen::Index np, auto packet) {
-      switch (np) {
-        case 1:
-          f(k, j0, std::integral_constant<int, 1>{}, packet);
-          break;
-        case 2:
-          f(k, j0, std::integral_constant<int, 2>{}, packet);
-          break;
-        case 3:
-          f(k, j0, std::integral_constant<int, 3>{}, packet);
-          break;
-        default:
-          f(k, j0, std::integral_constant<int, 4>{}, packet);
-          break;
-      }
+      with_count(np, [&](auto count) { f(k, j0, count, packet); });
     });
   }
 }
@@ -920,7 +934,8 @@ template <typename Row>
 /// Adds rows [r0, r1) of (X, y, w) to per-class statistics (diagonal or full), in one pass over memory.
 ///
 /// X is read in blocks of rows that stay in cache, each seen as rows (a column-major block is transposed into
-/// scratch first; float is widened to double as it is loaded). The block's rows are grouped by class, and two passes
+/// scratch first, for the diagonal kinds a panel of up to 32 features at a time; float is widened to double as it
+/// is loaded). The block's rows are grouped by class, and two passes
 /// over them, class by class and chunk of features by chunk with the sums held in registers (class_pass_chunk),
 /// give the class's block mean (sums of x - x_0, x_0 the class's first row in the block, so that values near 1e9 do not
 /// round at the scale of a growing sum) and then its centred second moment: per feature, or for the full kinds the
@@ -938,7 +953,10 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
       Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Eigen::OuterStride<>>;
   const Eigen::Index d = X.cols();
   const Eigen::Index k_count = stats.n_classes();
-  const Eigen::Index block = fit_block_rows(d, Full);
+  constexpr bool panels = !Full && !XRef::IsRowMajor;
+  // A panel holds one chunk of features: up to 4 packets of doubles.
+  constexpr Eigen::Index panel_width = 4 * Eigen::internal::packet_traits<double>::size;
+  const Eigen::Index block = panels ? panel_rows(d) : fit_block_rows(d, Full);
   const auto ku = static_cast<std::size_t>(k_count);
   const Eigen::Index chunks = pass_chunks(d);
   s.shift.resize(k_count, d);
@@ -952,6 +970,18 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
     s.run_lo.setZero(k_count, d);
     s.run_m2.setZero(k_count, d);
   }
+
+  // After pass 1: a NaN or infinity anywhere in the block reaches a sum, even at weight 0 (0 * inf = NaN). Then
+  // classes of zero weight in the block are dropped.
+  auto check_block = [&](Eigen::Index b0, Eigen::Index nb) {
+    if (!all_finite(s.s1)) {
+      for (Eigen::Index i = 0; i < nb; ++i) check_row_finite(X, b0 + i, fn);
+      for (Eigen::Index k = 0; k < k_count; ++k)
+        if (!s.s1.row(k).allFinite()) throw_overflow(s.s1.row(k), fn);
+    }
+    for (Eigen::Index k = 0; k < k_count; ++k)
+      if (s.wsum[k] == 0) s.present[static_cast<std::size_t>(k)] = 0;
+  };
 
   for (Eigen::Index b0 = r0; b0 < r1; b0 += block) {
     const Eigen::Index b1 = std::min(r1, b0 + block), nb = b1 - b0;
@@ -986,98 +1016,118 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
     s.present.resize(ku);
     for (std::size_t k = 0; k < ku; ++k) s.present[k] = s.start[k + 1] > s.start[k];
 
-    // The block as rows: X itself when it is row-major, else a transposed copy in cache. Floats stay floats
-    // here and are widened to double as the passes load them.
-    const RowsMap R = [&] {
-      if constexpr (XRef::IsRowMajor) {
-        return RowsMap(X.data() + b0 * X.outerStride(), nb, d, Eigen::OuterStride<>(X.outerStride()));
-      } else {
-        auto& rows = [&]() -> auto& {
-          if constexpr (std::is_same_v<Scalar, double>)
-            return s.rows;
-          else
-            return s.rows_float;
-        }
-        ();
-        rows.resize(nb, d);
-        transpose_rows(X.data() + b0, X.outerStride(), nb, d, rows.data(), d, X.rows() - b0);
-        return RowsMap(rows.data(), nb, d, Eigen::OuterStride<>(d));
-      }
-    }();
-    ClassRows<Scalar> g{R.data(),      R.outerStride(), d, s.order.data(), s.start.data(), w ? s.wt.data() : nullptr,
-                        s.shift.data()};
-
-    // The next block is requested from memory a share per row visit of each pass, so that reading it
-    // overlaps the arithmetic on this one. Not for column-major X, whose transposition requests its own
-    // columns a few lines ahead (transpose_rows): requests of the next block only slowed the passes there
-    // (GaussianNB fit 0.87-0.89 of the time without them at (1e6, 64, 10), 0.74 at (2e5, 512, 10)).
-    Ahead<Scalar> ahead =
-        XRef::IsRowMajor ? ahead_of(X, b1, std::min(block, r1 - b1)) : Ahead<Scalar>(nullptr, 0, 0, 0);
-    const Eigen::Index visits = (Full ? 1 : 2) * nb * chunks;
-    const Eigen::Index share = (ahead.left() + visits - 1) / visits;
-
-    // Pass 1: s1_k = sum_i w_i (x_i - x_0k) over the class's rows, x_0k its first row in the block.
-    for (Eigen::Index k = 0; k < k_count; ++k)
-      if (s.present[static_cast<std::size_t>(k)])
-        s.shift.row(k) =
-            R.row(s.order[static_cast<std::size_t>(s.start[static_cast<std::size_t>(k)])]).template cast<double>();
-    s.s1.setZero();
-    if constexpr (Full) {
-      for_each_class_chunk(d, k_count, s.present, [&](Eigen::Index k, Eigen::Index j0, auto np, auto packet) {
-        class_pass_chunk<false, decltype(np)::value, decltype(packet)>(g, k, j0, s.s1.data(), ahead, share);
-      });
-    } else {
-      // Pass 2, M2_kj = sum_i w_i (x_ij - mean_kj)^2, follows pass 1 chunk by chunk: a chunk's mean needs only
-      // its own sums, and the chunk's part of the class's rows is still in L1 (at K = 10 and D = 64, some 50
-      // pieces of 256 bytes), where a whole second pass would read the block from L2 again.
+    // Pass 1 of class k over one chunk of features, s1_k = sum_i w_i (x_i - x_0k), x_0k the class's first row in
+    // the block; then pass 2, M2_kj = sum_i w_i (x_ij - mean_kj)^2, while the chunk's part of the class's rows
+    // is still in L1 (at K = 10 and D = 64, some 50 pieces of 256 bytes), where a whole second pass would read
+    // the block from L2 again: a chunk's mean needs only its own sums.
+    auto diagonal_passes = [&](const ClassRows<Scalar>& g, Eigen::Index k, Eigen::Index j0, auto np, auto packet,
+                               Ahead<Scalar>& ahead, Eigen::Index share) {
+      using Packet = decltype(packet);
+      constexpr int NP = decltype(np)::value;
+      class_pass_chunk<false, NP, Packet>(g, k, j0, s.s1.data(), ahead, share);
+      if (s.wsum[k] == 0) return;  // summed only so that a non-finite value in its rows is seen
+      block_mean<Packet>(s, k, j0, NP * Eigen::internal::unpacket_traits<Packet>::size);
       ClassRows<Scalar> centred = g;
       centred.c = s.mean.data();
-      s.s2.setZero();
-      for_each_class_chunk(d, k_count, s.present, [&](Eigen::Index k, Eigen::Index j0, auto np, auto packet) {
-        using Packet = decltype(packet);
-        constexpr int NP = decltype(np)::value;
-        class_pass_chunk<false, NP, Packet>(g, k, j0, s.s1.data(), ahead, share);
-        if (s.wsum[k] == 0) return;  // summed only so that a non-finite value in its rows is seen
-        block_mean<Packet>(s, k, j0, NP * Eigen::internal::unpacket_traits<Packet>::size);
-        class_pass_chunk<true, NP, Packet>(centred, k, j0, s.s2.data(), ahead, share);
-      });
+      class_pass_chunk<true, NP, Packet>(centred, k, j0, s.s2.data(), ahead, share);
+    };
+    auto& rows = [&]() -> auto& {
+      if constexpr (std::is_same_v<Scalar, double>)
+        return s.rows;
+      else
+        return s.rows_float;
     }
-    // A NaN or infinity anywhere in the block reaches a sum, even at weight 0 (0 * inf = NaN).
-    if (!all_finite(s.s1)) {
-      for (Eigen::Index i = 0; i < nb; ++i) check_row_finite(X, b0 + i, fn);
-      for (Eigen::Index k = 0; k < k_count; ++k)
-        if (!s.s1.row(k).allFinite()) throw_overflow(s.s1.row(k), fn);
-    }
-    for (Eigen::Index k = 0; k < k_count; ++k)
-      if (s.wsum[k] == 0) s.present[static_cast<std::size_t>(k)] = 0;
+    ();
+    s.s1.setZero();
+    if constexpr (!Full) s.s2.setZero();
 
+    if constexpr (panels) {
+      // Column-major X, diagonal kinds: one chunk of features at a time, its columns transposed into a panel in
+      // cache, then both passes of every class over it. Each column is read as one run of nb rows, where a
+      // whole-row block of D = 512 would give 64 rows, 8 cache lines, per column.
+      for (Eigen::Index k = 0; k < k_count; ++k)
+        if (s.present[static_cast<std::size_t>(k)])
+          s.shift.row(k) = X.row(b0 + s.order[static_cast<std::size_t>(s.start[static_cast<std::size_t>(k)])])
+                               .template cast<double>();
+      rows.resize(nb, panel_width);
+      Ahead<Scalar> none(nullptr, 0, 0, 0);
+      for_each_chunk(d, [&](Eigen::Index j0, Eigen::Index np, auto packet) {
+        const Eigen::Index width = np * Eigen::internal::unpacket_traits<decltype(packet)>::size;
+        transpose_rows(X.data() + j0 * X.outerStride() + b0, X.outerStride(), nb, width, rows.data(), width, nb);
+        const ClassRows<Scalar> g{rows.data(),    width, d, s.order.data(), s.start.data(), w ? s.wt.data() : nullptr,
+                                  s.shift.data(), j0};
+        with_count(np, [&](auto count) {
+          for (Eigen::Index k = 0; k < k_count; ++k)
+            if (s.present[static_cast<std::size_t>(k)]) diagonal_passes(g, k, j0, count, packet, none, 0);
+        });
+      });
+    } else {
+      // The block as rows: X itself when it is row-major, else a transposed copy in cache. Floats stay floats
+      // here and are widened to double as the passes load them.
+      const RowsMap R = [&] {
+        if constexpr (XRef::IsRowMajor) {
+          return RowsMap(X.data() + b0 * X.outerStride(), nb, d, Eigen::OuterStride<>(X.outerStride()));
+        } else {
+          rows.resize(nb, d);
+          transpose_rows(X.data() + b0, X.outerStride(), nb, d, rows.data(), d, X.rows() - b0);
+          return RowsMap(rows.data(), nb, d, Eigen::OuterStride<>(d));
+        }
+      }();
+      const ClassRows<Scalar> g{
+          R.data(), R.outerStride(), d, s.order.data(), s.start.data(), w ? s.wt.data() : nullptr, s.shift.data()};
+
+      // The next block is requested from memory a share per row visit of each pass, so that reading it
+      // overlaps the arithmetic on this one. Not for column-major X, whose transposition requests its own
+      // columns a few lines ahead (transpose_rows): requests of the next block only slowed the passes there
+      // (GaussianNB fit 0.87-0.89 of the time without them at (1e6, 64, 10), 0.74 at (2e5, 512, 10)).
+      Ahead<Scalar> ahead =
+          XRef::IsRowMajor ? ahead_of(X, b1, std::min(block, r1 - b1)) : Ahead<Scalar>(nullptr, 0, 0, 0);
+      const Eigen::Index visits = (Full ? 1 : 2) * nb * chunks;
+      const Eigen::Index share = (ahead.left() + visits - 1) / visits;
+
+      for (Eigen::Index k = 0; k < k_count; ++k)
+        if (s.present[static_cast<std::size_t>(k)])
+          s.shift.row(k) =
+              R.row(s.order[static_cast<std::size_t>(s.start[static_cast<std::size_t>(k)])]).template cast<double>();
+      if constexpr (!Full) {
+        for_each_class_chunk(d, k_count, s.present, [&](Eigen::Index k, Eigen::Index j0, auto np, auto packet) {
+          diagonal_passes(g, k, j0, np, packet, ahead, share);
+        });
+      } else {
+        // Pass 1 alone, s1_k = sum_i w_i (x_i - x_0k).
+        for_each_class_chunk(d, k_count, s.present, [&](Eigen::Index k, Eigen::Index j0, auto np, auto packet) {
+          class_pass_chunk<false, decltype(np)::value, decltype(packet)>(g, k, j0, s.s1.data(), ahead, share);
+        });
+        check_block(b0, nb);
+        // Pass 2: M2_k = Z^T Z with the rows of Z = sqrt(w_i) (x_i - mean_k), a rank-n update per class.
+        ahead.request(ahead.left());
+        for (Eigen::Index k = 0; k < k_count; ++k) {
+          if (!s.present[static_cast<std::size_t>(k)]) continue;
+          block_mean<double>(s, k, 0, d);
+          const auto first = static_cast<std::size_t>(s.start[static_cast<std::size_t>(k)]);
+          const auto last = static_cast<std::size_t>(s.start[static_cast<std::size_t>(k) + 1]);
+          s.z.resize(static_cast<Eigen::Index>(last - first), d);
+          for (std::size_t r = first; r < last; ++r) {
+            const Eigen::Index i = s.order[r];
+            const double wi = w ? s.wt[static_cast<std::size_t>(i)] : 1.0;
+            s.z.row(static_cast<Eigen::Index>(r - first)) =
+                std::sqrt(wi) * (R.row(i).template cast<double>() - s.mean.row(k));
+          }
+          s.scatter.setZero(d, d);
+          s.scatter.template selfadjointView<Eigen::Lower>().rankUpdate(s.z.transpose());
+          s.scatter.template triangularView<Eigen::StrictlyUpper>() = s.scatter.transpose();
+          if (!s.scatter.allFinite()) throw_overflow(s.scatter.diagonal().transpose(), fn);
+          stats.add(k, s.wsum[k], s.mean.row(k), s.mean_lo.row(k), s.scatter);
+        }
+      }
+    }
     if constexpr (!Full) {
+      check_block(b0, nb);
       const bool finite = all_finite(s.s2);
       for (Eigen::Index k = 0; k < k_count; ++k) {
         if (!s.present[static_cast<std::size_t>(k)]) continue;
         if (!finite && !s.s2.row(k).allFinite()) throw_overflow(s.s2.row(k), fn);
         merge_running(s, k);
-      }
-    } else {
-      // Pass 2: M2_k = Z^T Z with the rows of Z = sqrt(w_i) (x_i - mean_k), a rank-n update per class.
-      ahead.request(ahead.left());
-      for (Eigen::Index k = 0; k < k_count; ++k) {
-        if (!s.present[static_cast<std::size_t>(k)]) continue;
-        block_mean<double>(s, k, 0, d);
-        const auto first = static_cast<std::size_t>(s.start[static_cast<std::size_t>(k)]);
-        const auto last = static_cast<std::size_t>(s.start[static_cast<std::size_t>(k) + 1]);
-        s.z.resize(static_cast<Eigen::Index>(last - first), d);
-        for (std::size_t r = first; r < last; ++r) {
-          const Eigen::Index i = s.order[r];
-          const double wi = w ? s.wt[static_cast<std::size_t>(i)] : 1.0;
-          s.z.row(static_cast<Eigen::Index>(r - first)) =
-              std::sqrt(wi) * (R.row(i).template cast<double>() - s.mean.row(k));
-        }
-        s.scatter.setZero(d, d);
-        s.scatter.template selfadjointView<Eigen::Lower>().rankUpdate(s.z.transpose());
-        s.scatter.template triangularView<Eigen::StrictlyUpper>() = s.scatter.transpose();
-        if (!s.scatter.allFinite()) throw_overflow(s.scatter.diagonal().transpose(), fn);
-        stats.add(k, s.wsum[k], s.mean.row(k), s.mean_lo.row(k), s.scatter);
       }
     }
   }
