@@ -549,7 +549,7 @@ void for_each_tile(const Scalar* x, Eigen::Index ld, Eigen::Index nb, Eigen::Ind
 /// S = the scores of the nb rows of a column-major block (column j at x + j ld) against all K classes, into
 /// the column-major nb x K matrix at s: S_ik = b_k + sum_j a_kj x'_ij (linear) or b_k - sum_j (h_kj x'_ij
 /// + a_kj)^2 (residual), x' = x - c. With `readable` rows of X at x (in place, past the block's end), each
-/// tile requests the rows two tiles below it, in every column, instead of the lines of `ahead`: D streams
+/// tile requests the rows two tiles below it, in every column, and `ahead` is left alone: D streams
 /// then stay a short, even distance ahead of their reads. Against requesting the next block's column pieces in
 /// turn, column-major predict_proba took 0.79-0.88 of the time at (1e6, 64, 10) and 0.60-0.71 at (2e5, 512, 10).
 template <Form form, typename Scalar>
@@ -559,11 +559,12 @@ void score_block(const Scalar* x, Eigen::Index ld, Eigen::Index nb, Eigen::Index
   using T = ScoreTile<Scalar>;
   const Eigen::Index full_chunks = k_count / T::classes;
   const int rest = static_cast<int>(k_count % T::classes);
+  Ahead<Scalar> none(nullptr, 0, 0, 0);
+  Ahead<Scalar>& next = readable > 0 ? none : ahead;
   for_each_tile<T::rows, false>(
-      x, ld, nb, d, pad, ahead,
-      [&](const Scalar* xt, Eigen::Index ldt, Eigen::Index i0, int valid, Eigen::Index share) {
+      x, ld, nb, d, pad, next, [&](const Scalar* xt, Eigen::Index ldt, Eigen::Index i0, int valid, Eigen::Index share) {
         // The tile's share goes out over the columns of its first chunk of classes.
-        auto runs = ahead.take(share);
+        auto runs = next.take(share);
         const Eigen::Index per = (runs.first.count + runs.second.count + d - 1) / d;
         // 0 for the padded last tile, and near the end of X
         const Eigen::Index near =
@@ -613,9 +614,9 @@ void score_row_major(const Scalar* x, Eigen::Index ld, Eigen::Index nb, Eigen::I
     for_each_tile<rows, true>(x, ld, nb, d, pad, next,
                               [&](const Scalar* xt, Eigen::Index ldt, Eigen::Index i0, int valid, Eigen::Index share) {
                                 auto runs = next.take(share);
-                                // None near the end of X.
-                                if (near && std::min(i0 + below, readable - rows) > i0)
-                                  runs.first = {x + std::min(i0 + below, readable - rows) * ld, tile_bytes / 64};
+                                const Eigen::Index first = std::min(i0 + below, readable - rows);
+                                if (near && first > i0)  // none near the end of X
+                                  runs.first = {x + first * ld, tile_bytes / 64};
                                 const Eigen::Index per = (runs.first.count + runs.second.count + d - 1) / d;
                                 score_tile_rest<form, T::classes, k>(static_cast<int>(k_count), xt, ldt, d, c, a, h, b,
                                                                      k_count, 0, s + i0, nb, valid, runs, per);
@@ -706,14 +707,12 @@ void score_rows(const XRef& X, Eigen::Index r0, Eigen::Index nb, const typename 
   if (k_count <= ScoreTile<Scalar>::classes) {
     const Eigen::Index d = X.cols(), ld = X.outerStride();
     work.resize(ScoreTile<Scalar>::rows, std::max<Eigen::Index>(d, 1));  // the padded last tile
-    if constexpr (XRef::IsRowMajor) {
-      Ahead<Scalar> ahead = ahead_of(X, r0 + nb, std::min(nb, X.rows() - r0 - nb));
+    Ahead<Scalar> ahead = ahead_of(X, r0 + nb, std::min(nb, X.rows() - r0 - nb));
+    if constexpr (XRef::IsRowMajor)
       score_row_major<form>(X.data() + r0 * ld, ld, nb, d, c, a, h, b, k_count, S.data(), work.data(), ahead,
                             X.rows() - r0);
-    } else {
-      Ahead<Scalar> none(nullptr, 0, 0, 0);
-      score_block<form>(X.data() + r0, ld, nb, d, c, a, h, b, k_count, S.data(), work.data(), none, X.rows() - r0);
-    }
+    else
+      score_block<form>(X.data() + r0, ld, nb, d, c, a, h, b, k_count, S.data(), work.data(), ahead, X.rows() - r0);
     return;
   }
   with_block(X, r0, nb, work, [&](const Scalar* x, Eigen::Index ld, Scalar* pad, Ahead<Scalar>& ahead) {
