@@ -1037,6 +1037,11 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
         return s.rows_float;
     }
     ();
+    // x_0k, the class's first row in the block, read from X in either layout.
+    for (Eigen::Index k = 0; k < k_count; ++k)
+      if (s.present[static_cast<std::size_t>(k)])
+        s.shift.row(k) =
+            X.row(b0 + s.order[static_cast<std::size_t>(s.start[static_cast<std::size_t>(k)])]).template cast<double>();
     s.s1.setZero();
     if constexpr (!Full) s.s2.setZero();
 
@@ -1044,10 +1049,6 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
       // Column-major X, diagonal kinds: one chunk of features at a time, its columns transposed into a panel in
       // cache, then both passes of every class over it. Each column is read as one run of nb rows, where a
       // whole-row block of D = 512 would give 64 rows, 8 cache lines, per column.
-      for (Eigen::Index k = 0; k < k_count; ++k)
-        if (s.present[static_cast<std::size_t>(k)])
-          s.shift.row(k) = X.row(b0 + s.order[static_cast<std::size_t>(s.start[static_cast<std::size_t>(k)])])
-                               .template cast<double>();
       rows.resize(nb, panel_width);
       Ahead<Scalar> none(nullptr, 0, 0, 0);
       for_each_chunk(d, [&](Eigen::Index j0, Eigen::Index np, auto packet) {
@@ -1084,10 +1085,6 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
       const Eigen::Index visits = (Full ? 1 : 2) * nb * chunks;
       const Eigen::Index share = (ahead.left() + visits - 1) / visits;
 
-      for (Eigen::Index k = 0; k < k_count; ++k)
-        if (s.present[static_cast<std::size_t>(k)])
-          s.shift.row(k) =
-              R.row(s.order[static_cast<std::size_t>(s.start[static_cast<std::size_t>(k)])]).template cast<double>();
       if constexpr (!Full) {
         for_each_class_chunk(d, k_count, s.present, [&](Eigen::Index k, Eigen::Index j0, auto np, auto packet) {
           diagonal_passes(g, k, j0, np, packet, ahead, share);
