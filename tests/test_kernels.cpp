@@ -1,5 +1,6 @@
-// The exponential of the log-sum-exp against the C library's in long double, over every argument it is given:
-// t = S - max S, from 0 down to where exp(t) underflows to 0, including the subnormal range.
+// Kernels on their own. The exponential of the log-sum-exp against the C library's in long double, over every
+// argument it is given: t = S - max S, from 0 down to where exp(t) underflows to 0, including the subnormal range.
+// The block transposition against plain indexing.
 #include <cmath>
 #include <limits>
 #include <random>
@@ -69,4 +70,33 @@ TEST_CASE_TEMPLATE("exp_nonpositive keeps a NaN", Scalar, double, float) {
   const std::vector<Scalar> e = exp_of(std::vector<Scalar>{std::numeric_limits<Scalar>::quiet_NaN(), Scalar(-1)});
   CHECK(std::isnan(e[0]));
   CHECK_CLOSE(e[1], std::exp(-1.0L), 2 * std::numeric_limits<Scalar>::epsilon());
+}
+
+// The transposition that turns a column-major block into rows for fitting and scoring: every size of block against
+// plain indexing, for full SIMD tiles, the rows and columns left over, blocks too short for requests and blocks
+// long enough to request their columns ahead. The destination's padding past column d must stay as it was.
+TEST_CASE_TEMPLATE("transpose_rows copies column pieces into rows, whatever the block's size", Scalar, double, float) {
+  for (const Eigen::Index nb : {1, 5, 16, 17, 33, 100, 1100}) {
+    for (Eigen::Index d = 1; d <= 40; ++d) {
+      const Eigen::Index ld = nb + 3, ldd = d + 2;
+      std::vector<Scalar> src(static_cast<std::size_t>(ld * d));
+      // Distinct values, exact in float: row i and column j give 1000 i + j.
+      for (Eigen::Index j = 0; j < d; ++j)
+        for (Eigen::Index i = 0; i < ld; ++i) src[static_cast<std::size_t>(j * ld + i)] = Scalar(1000 * i + j);
+      for (const Eigen::Index readable : {Eigen::Index{0}, ld}) {
+        std::vector<Scalar> dst(static_cast<std::size_t>(nb * ldd), Scalar(-1));
+        gda::detail::transpose_rows(src.data(), ld, nb, d, dst.data(), ldd, readable);
+        long wrong = 0, padding_touched = 0;
+        for (Eigen::Index i = 0; i < nb; ++i) {
+          for (Eigen::Index j = 0; j < d; ++j)
+            wrong += dst[static_cast<std::size_t>(i * ldd + j)] != Scalar(1000 * i + j);
+          for (Eigen::Index j = d; j < ldd; ++j)
+            padding_touched += dst[static_cast<std::size_t>(i * ldd + j)] != Scalar(-1);
+        }
+        INFO("nb = ", nb, ", d = ", d, ", readable = ", readable);
+        CHECK(wrong == 0);
+        CHECK(padding_touched == 0);
+      }
+    }
+  }
 }
