@@ -235,3 +235,15 @@ TEST_CASE("a class too far from the others for the scalar type is refused, not m
   CHECK(p.col(0).head(3).isOnes(0));
   CHECK(p.col(1).tail(3).isOnes(0));
 }
+
+// Finite X whose centred squares overflow double: each kind checks its block moments (per feature, or the whole
+// scatter matrix for LDA and QDA) and names the column, rather than returning infinite variances.
+TEST_CASE_TEMPLATE("finite values whose squares overflow double are refused, naming the column", Est,
+                   gda::SharedVarianceNB<double>, gda::GaussianNB<double>, gda::LDA<double>, gda::QDA<double>) {
+  Eigen::MatrixXd X(6, 2);
+  X << 0.5, 1e200, 1.5, -1e200, 1.0, 1e200, 4.0, 1.0, 5.0, 2.0, 4.5, 3.0;
+  const Eigen::VectorXi y = (Eigen::VectorXi(6) << 0, 0, 0, 1, 1, 1).finished();
+  Est m;
+  expect_throw<gda::InvalidArgument>([&] { m.fit(X, y); }, {"fit", "column 1", "too large"});
+  CHECK_FALSE(m.is_fitted());
+}
