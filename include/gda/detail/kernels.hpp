@@ -1112,7 +1112,7 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
           s.scatter.setZero(d, d);
           s.scatter.template selfadjointView<Eigen::Lower>().rankUpdate(s.z.transpose());
           s.scatter.template triangularView<Eigen::StrictlyUpper>() = s.scatter.transpose();
-          // Vectorised: Eigen's allFinite tests one coefficient at a time, and LDA's fit took 1.13-1.27 times as long.
+          // Vectorised: Eigen's allFinite tests one coefficient at a time, and LDA's fit took 1.12-1.27 times as long.
           if (!all_finite(s.scatter)) throw_overflow(s.scatter.diagonal().transpose(), fn);
           stats.add(k, s.wsum[k], s.mean.row(k), s.mean_lo.row(k), s.scatter);
         }
