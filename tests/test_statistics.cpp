@@ -125,3 +125,52 @@ TEST_CASE_TEMPLATE("features around 1e9 with unit spread keep their variance", L
     CHECK_FALSE(test::close(textbook, var, 1e-6));
   }
 }
+
+TEST_CASE_TEMPLATE("the full kinds keep scatter matrices of features around 1e9 over many blocks", Est, gda::LDA<>,
+                   gda::QDA<>) {
+  // Two interleaved classes, 20000 rows of two correlated features at 1e9 and -3e9 with unit spread, weighted: five
+  // blocks of rows, each merged into the class's running scatter. Reference: two passes in long double.
+  std::mt19937 rng(23);
+  std::normal_distribution<double> normal(0, 1);
+  std::uniform_real_distribution<double> weight(0.5, 2);
+  const Eigen::Index n = 20000;
+  Eigen::MatrixXd X(n, 2);
+  Eigen::VectorXi y(n);
+  Eigen::VectorXd w(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    y[i] = int(i % 2);
+    const double a = normal(rng), b = normal(rng);
+    X(i, 0) = 1e9 + 2.0 * y[i] + a;
+    X(i, 1) = -3e9 + 0.5 * b + 0.3 * a;
+    w[i] = weight(rng);
+  }
+  Est m;
+  m.fit(X, y, w);
+  const gda::FullStatistics& st = m.statistics();
+  for (int k = 0; k < 2; ++k) {
+    ld wk = 0, s[2] = {0, 0};
+    for (Eigen::Index i = 0; i < n; ++i)
+      if (y[i] == k) {
+        wk += w[i];
+        for (int j = 0; j < 2; ++j) s[j] += w[i] * X(i, j);
+      }
+    const ld mean[2] = {s[0] / wk, s[1] / wk};
+    ld m2[2][2] = {{0, 0}, {0, 0}};
+    for (Eigen::Index i = 0; i < n; ++i)
+      if (y[i] == k)
+        for (int a = 0; a < 2; ++a)
+          for (int b = 0; b < 2; ++b) m2[a][b] += w[i] * (X(i, a) - mean[a]) * (X(i, b) - mean[b]);
+    CAPTURE(k);
+    CHECK_CLOSE(st.weights()[k], wk, 1e-13);
+    for (int a = 0; a < 2; ++a) {
+      CHECK_CLOSE(st.means()(k, a), mean[a], 1e-15);
+      for (int b = 0; b < 2; ++b) {
+        CAPTURE(a);
+        CAPTURE(b);
+        // Relative to the diagonal, as the off-diagonal sum may be small.
+        const ld scale = std::sqrt(m2[a][a] * m2[b][b]);
+        CHECK(std::fabs(st.second_moment(k)(a, b) - m2[a][b]) <= 1e-9L * scale);
+      }
+    }
+  }
+}

@@ -733,8 +733,11 @@ struct FitScratch {
   // added to the caller's statistics once, at the end.
   Eigen::VectorXd run_w;
   RowMatrixXd run_mean, run_lo, run_m2;
-  RowMatrixXf rows_float;      // a column-major float block, transposed
-  Eigen::MatrixXd z, scatter;  // full kinds: one class's centred rows, and their scatter
+  RowMatrixXf rows_float;  // a column-major float block, transposed
+  // Full kinds: one class's centred rows, and the running scatter matrices side by side (D x K D, lower triangles
+  // until the end).
+  RowMatrixXd z;
+  Eigen::MatrixXd run_scatter;
 };
 
 #if defined(__GNUC__)
@@ -939,11 +942,11 @@ template <typename Row>
 /// give the class's block mean (sums of x - x_0, x_0 the class's first row in the block, so that values near 1e9 do not
 /// round at the scale of a growing sum) and then its centred second moment: per feature, or for the full kinds the
 /// scatter matrix as one rank-n update of the class's centred rows. Each block result is merged with the
-/// Chan-Golub-LeVeque formula: into `stats`, or for the diagonal kinds into running sums in the scratch (merge_running)
-/// that are added to `stats` at the end. Centring within the block is what keeps features around 1e9 with unit spread
-/// exact, where the textbook sum x^2 - (sum x)^2 / n loses every digit. Validates as it goes: labels outside `map`,
-/// negative or non-finite weights and non-finite X throw InvalidArgument naming the row; `stats` is then partly
-/// updated, so callers pass a scratch copy.
+/// Chan-Golub-LeVeque formula into running sums in the scratch (merge_running; for the full kinds, one more row in
+/// the rank update) that are added to `stats` at the end. Centring within the block is what keeps features around 1e9
+/// with unit spread exact, where the textbook sum x^2 - (sum x)^2 / n loses every digit. Validates as it goes: labels
+/// outside `map`, negative or non-finite weights and non-finite X throw InvalidArgument naming the row; `stats` is then
+/// partly updated, so callers pass a scratch copy.
 template <typename XRef, typename Label, typename WScalar, bool Full>
 void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar>* w, const LabelMap& map,
                 Eigen::Index r0, Eigen::Index r1, SufficientStatistics<Full>& stats, FitScratch& s, const char* fn) {
@@ -962,11 +965,13 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
   s.s1.resize(k_count, d);
   s.mean.resize(k_count, d);
   s.mean_lo.resize(k_count, d);
-  if (!Full) {
+  s.run_w.setZero(k_count);
+  s.run_mean.setZero(k_count, d);
+  s.run_lo.setZero(k_count, d);
+  if (Full) {
+    s.run_scatter.setZero(d, k_count * d);
+  } else {
     s.s2.resize(k_count, d);
-    s.run_w.setZero(k_count);
-    s.run_mean.setZero(k_count, d);
-    s.run_lo.setZero(k_count, d);
     s.run_m2.setZero(k_count, d);
   }
 
@@ -1095,26 +1100,40 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
           class_pass_chunk<false, decltype(np)::value, decltype(packet)>(g, k, j0, s.s1.data(), ahead, share);
         });
         check_block(b0, nb);
-        // Pass 2: M2_k = Z^T Z with the rows of Z = sqrt(w_i) (x_i - mean_k), a rank-n update per class.
+        // Pass 2: the rows of Z are sqrt(w_i) (x_i - mean_k), plus sqrt(c) delta once the class has earlier
+        // blocks: one rank update of the class's running scatter then is the whole Chan-Golub-LeVeque merge,
+        // M2 = M2_A + Z^T Z + c delta delta^T, without a block scatter to clear, mirror and add.
         ahead.request(ahead.left());
         for (Eigen::Index k = 0; k < k_count; ++k) {
           if (!s.present[static_cast<std::size_t>(k)]) continue;
           block_mean<double>(s, k, 0, d);
           const auto first = static_cast<std::size_t>(s.start[static_cast<std::size_t>(k)]);
           const auto last = static_cast<std::size_t>(s.start[static_cast<std::size_t>(k) + 1]);
-          s.z.resize(static_cast<Eigen::Index>(last - first), d);
+          const auto m = static_cast<Eigen::Index>(last - first);
+          const double wa = s.run_w[k], wb = s.wsum[k], wt = wa + wb;
+          s.z.resize(m + (wa > 0 ? 1 : 0), d);
           for (std::size_t r = first; r < last; ++r) {
             const Eigen::Index i = s.order[r];
             const double wi = w ? s.wt[static_cast<std::size_t>(i)] : 1.0;
             s.z.row(static_cast<Eigen::Index>(r - first)) =
                 std::sqrt(wi) * (R.row(i).template cast<double>() - s.mean.row(k));
           }
-          s.scatter.setZero(d, d);
-          s.scatter.template selfadjointView<Eigen::Lower>().rankUpdate(s.z.transpose());
-          s.scatter.template triangularView<Eigen::StrictlyUpper>() = s.scatter.transpose();
-          // Vectorised: Eigen's allFinite tests one coefficient at a time, and LDA's fit took 1.12-1.27 times as long.
-          if (!all_finite(s.scatter)) throw_overflow(s.scatter.diagonal().transpose(), fn);
-          stats.add(k, s.wsum[k], s.mean.row(k), s.mean_lo.row(k), s.scatter);
+          if (wa > 0) {
+            // delta = mu_B - mu_A, both as hi + lo; mu_A moves to mu_A + delta W_B / W, as SufficientStatistics::add.
+            auto delta = s.z.row(m);
+            delta = (s.mean.row(k) - s.run_mean.row(k)) + (s.mean_lo.row(k) - s.run_lo.row(k));
+            for (Eigen::Index j = 0; j < d; ++j) two_sum_update(s.run_mean(k, j), s.run_lo(k, j), delta[j] * (wb / wt));
+            delta *= std::sqrt(wa * wb / wt);
+          } else {
+            s.run_mean.row(k) = s.mean.row(k);
+            s.run_lo.row(k) = s.mean_lo.row(k);
+          }
+          s.run_w[k] = wt;
+          auto scatter = s.run_scatter.middleCols(k * d, d);
+          scatter.template selfadjointView<Eigen::Lower>().rankUpdate(s.z.transpose());
+          // The diagonal is enough: |M2_ij| <= max(M2_ii, M2_jj) up to rounding, and the covariance the model
+          // factors is checked again there.
+          if (!all_finite(scatter.diagonal())) throw_overflow(scatter.diagonal().transpose(), fn);
         }
       }
     }
@@ -1128,9 +1147,16 @@ void accumulate(const XRef& X, const LabelRef<Label>& y, const VectorRef<WScalar
       }
     }
   }
-  if constexpr (!Full)
-    for (Eigen::Index k = 0; k < k_count; ++k)
+  for (Eigen::Index k = 0; k < k_count; ++k) {
+    if constexpr (Full) {
+      if (s.run_w[k] <= 0) continue;
+      auto scatter = s.run_scatter.middleCols(k * d, d);
+      scatter.template triangularView<Eigen::StrictlyUpper>() = scatter.transpose();
+      stats.add(k, s.run_w[k], s.run_mean.row(k), s.run_lo.row(k), scatter);
+    } else {
       stats.add(k, s.run_w[k], s.run_mean.row(k), s.run_lo.row(k), s.run_m2.row(k));
+    }
+  }
 }
 
 /// log P(k | x) from the scores of one row: (s_k - m) - log sum_k' exp(s_k' - m), m = max_k s_k. Subtracting m
