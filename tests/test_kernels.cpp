@@ -1,6 +1,6 @@
 // Kernels on their own. The exponential of the log-sum-exp against the C library's in long double, over every
 // argument it is given: t = S - max S, from 0 down to where exp(t) underflows to 0, including the subnormal range.
-// The block transposition against plain indexing.
+// The block transposition against plain indexing, and the scatter matrices' rank update against plain sums.
 #include <cmath>
 #include <limits>
 #include <random>
@@ -97,6 +97,41 @@ TEST_CASE_TEMPLATE("transpose_rows copies column pieces into rows, whatever the 
         CHECK(wrong == 0);
         CHECK(padding_touched == 0);
       }
+    }
+  }
+}
+
+TEST_CASE("scatter_update adds Z^T Z on and below the diagonal, whatever the shape") {
+  // Integer entries, so that every sum is exact in double and the reference can be compared exactly.
+  std::mt19937 rng(29);
+  std::uniform_int_distribution<int> value(-50, 50);
+  for (const Eigen::Index m : {1, 2, 9, 52, 130}) {
+    for (Eigen::Index d = 1; d <= 40; ++d) {
+      const Eigen::Index dp = gda::detail::scatter_cols(d);
+      REQUIRE(dp >= d);
+      gda::detail::RowMatrixXd z = gda::detail::RowMatrixXd::Zero(m, dp);
+      for (Eigen::Index i = 0; i < m; ++i)
+        for (Eigen::Index j = 0; j < d; ++j) z(i, j) = value(rng);
+      Eigen::MatrixXd c(dp, dp);
+      for (Eigen::Index a = 0; a < dp; ++a)
+        for (Eigen::Index b = 0; b < dp; ++b) c(a, b) = value(rng);
+      const Eigen::MatrixXd before = c;
+      gda::detail::scatter_update(z, c);
+      long wrong = 0;
+      for (Eigen::Index b = 0; b < d; ++b)
+        for (Eigen::Index a = b; a < d; ++a) {
+          ld want = before(a, b);
+          for (Eigen::Index i = 0; i < m; ++i) want += ld(z(i, a)) * ld(z(i, b));
+          wrong += ld(c(a, b)) != want;
+        }
+      // Rows and columns beyond D meet only the zero padding of Z.
+      long padding_changed = 0;
+      for (Eigen::Index b = 0; b < dp; ++b)
+        for (Eigen::Index a = 0; a < dp; ++a)
+          if (a >= d || b >= d) padding_changed += c(a, b) != before(a, b);
+      INFO("m = ", m, ", d = ", d);
+      CHECK(wrong == 0);
+      CHECK(padding_changed == 0);
     }
   }
 }
