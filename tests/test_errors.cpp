@@ -236,8 +236,8 @@ TEST_CASE("a class too far from the others for the scalar type is refused, not m
   CHECK(p.col(1).tail(3).isOnes(0));
 }
 
-// Finite X whose centred squares overflow double: each kind checks its block moments (per feature, or the whole
-// scatter matrix for LDA and QDA) and names the column, rather than returning infinite variances.
+// Finite X whose centred squares overflow double: each kind checks its block moments (per feature, or the diagonal
+// of the running scatter matrix for LDA and QDA) and names the column, rather than returning infinite variances.
 TEST_CASE_TEMPLATE("finite values whose squares overflow double are refused, naming the column", Est,
                    gda::SharedVarianceNB<double>, gda::GaussianNB<double>, gda::LDA<double>, gda::QDA<double>) {
   Eigen::MatrixXd X(6, 2);

@@ -734,8 +734,8 @@ struct FitScratch {
   Eigen::VectorXd run_w;
   RowMatrixXd run_mean, run_lo, run_m2;
   RowMatrixXf rows_float;  // a column-major float block, transposed
-  // Full kinds: one class's centred rows, and the running scatter matrices side by side, lower triangles until the
-  // end; both with scatter_cols(D) columns for each class.
+  // Full kinds: one class's centred rows (scatter_cols(D) columns), and the running scatter matrices side by side,
+  // scatter_cols(D) square each, lower triangles until the end.
   RowMatrixXd z;
   Eigen::MatrixXd run_scatter;
 };
