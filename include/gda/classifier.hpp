@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "covariance.hpp"
+#include "detail/diagnostics.hpp"
 #include "detail/diagonal_model.hpp"
 #include "detail/full_model.hpp"
 #include "detail/kernels.hpp"
@@ -23,6 +24,8 @@
 #include "model_file.hpp"
 #include "options.hpp"
 #include "statistics.hpp"
+
+GDA_DIAGNOSTICS_PUSH
 
 namespace gda {
 
@@ -725,3 +728,5 @@ template <typename Scalar = double>
 using QDA = GaussianClassifier<Scalar, PerClassFull>;
 
 }  // namespace gda
+
+GDA_DIAGNOSTICS_POP

@@ -31,9 +31,12 @@
 #include <istream>
 #include <string>
 
+#include "detail/diagnostics.hpp"
 #include "detail/format.hpp"
 #include "errors.hpp"
 #include "options.hpp"
+
+GDA_DIAGNOSTICS_PUSH
 
 namespace gda {
 
@@ -102,3 +105,5 @@ inline ModelInfo inspect(const std::filesystem::path& path) {
 }
 
 }  // namespace gda
+
+GDA_DIAGNOSTICS_POP

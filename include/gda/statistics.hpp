@@ -9,7 +9,10 @@
 #include <string>
 #include <utility>
 
+#include "detail/diagnostics.hpp"
 #include "errors.hpp"
+
+GDA_DIAGNOSTICS_PUSH
 
 namespace gda {
 
@@ -247,3 +250,5 @@ using DiagonalStatistics = SufficientStatistics<false>;
 using FullStatistics = SufficientStatistics<true>;
 
 }  // namespace gda
+
+GDA_DIAGNOSTICS_POP

@@ -12,7 +12,10 @@
 #include "../errors.hpp"
 #include "../options.hpp"
 #include "../statistics.hpp"
+#include "diagnostics.hpp"
 #include "kernels.hpp"
+
+GDA_DIAGNOSTICS_PUSH
 
 namespace gda::detail {
 
@@ -218,3 +221,5 @@ struct DiagonalModel {
 };
 
 }  // namespace gda::detail
+
+GDA_DIAGNOSTICS_POP

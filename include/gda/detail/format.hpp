@@ -14,6 +14,9 @@
 
 #include "../errors.hpp"
 #include "../options.hpp"
+#include "diagnostics.hpp"
+
+GDA_DIAGNOSTICS_PUSH
 
 namespace gda::detail {
 
@@ -282,3 +285,5 @@ inline ModelFile decode(std::istream& in) {
 }
 
 }  // namespace gda::detail
+
+GDA_DIAGNOSTICS_POP

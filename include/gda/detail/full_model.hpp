@@ -16,8 +16,11 @@
 #include "../errors.hpp"
 #include "../options.hpp"
 #include "../statistics.hpp"
+#include "diagnostics.hpp"
 #include "diagonal_model.hpp"
 #include "kernels.hpp"
+
+GDA_DIAGNOSTICS_PUSH
 
 namespace gda::detail {
 
@@ -289,3 +292,5 @@ struct FullModel {
 };
 
 }  // namespace gda::detail
+
+GDA_DIAGNOSTICS_POP

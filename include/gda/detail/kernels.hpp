@@ -15,7 +15,10 @@
 
 #include "../errors.hpp"
 #include "../statistics.hpp"
+#include "diagnostics.hpp"
 #include "labels.hpp"
+
+GDA_DIAGNOSTICS_PUSH
 
 namespace gda::detail {
 
@@ -1426,3 +1429,5 @@ const Eigen::Array<bool, Eigen::Dynamic, 1>& finish_block(ScoreScratch<Scalar>& 
 }
 
 }  // namespace gda::detail
+
+GDA_DIAGNOSTICS_POP

@@ -10,6 +10,9 @@
 #include <vector>
 
 #include "../errors.hpp"
+#include "diagnostics.hpp"
+
+GDA_DIAGNOSTICS_PUSH
 
 namespace gda::detail {
 
@@ -99,3 +102,5 @@ class LabelMap {
 };
 
 }  // namespace gda::detail
+
+GDA_DIAGNOSTICS_POP

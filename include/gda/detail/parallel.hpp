@@ -8,6 +8,9 @@
 #include <vector>
 
 #include "../threads.hpp"
+#include "diagnostics.hpp"
+
+GDA_DIAGNOSTICS_PUSH
 
 #ifdef _OPENMP
 #define GDA_STRINGIFY(...) #__VA_ARGS__
@@ -83,3 +86,5 @@ Stats reduce_rows(Eigen::Index n, Eigen::Index chunk, int threads, const Stats& 
 }
 
 }  // namespace gda::detail
+
+GDA_DIAGNOSTICS_POP
