@@ -159,8 +159,45 @@ void estimator(benchmark::State& state, Shape s, bool fit, int threads) {
 // The hot kernels of include/gda/detail/kernels.hpp on their own, single thread, over the same X: block
 // statistics (one pass, diagonal), scoring in the linear and residual forms, and the row-wise log-sum-exp over
 // a ready n x K score matrix. "cached" runs the scoring kernel n / block times over one block that stays in
-// cache: the arithmetic alone, without memory.
-enum class KernelCase { statistics, linear, residual, linear_cached, residual_cached, log_sum_exp };
+// cache: the arithmetic alone, without memory. The overlap cases measure the machine instead (multiply_adds).
+enum class KernelCase {
+  statistics,
+  linear,
+  residual,
+  linear_cached,
+  residual_cached,
+  log_sum_exp,
+  overlap_memory_order,
+  overlap_tile_order,
+  overlap_cached
+};
+
+// How well this machine overlaps arithmetic with reading X, whatever gda does: K multiply-adds per packet of X
+// (the linear form's arithmetic per value, at the main shape's K = 10), over X in memory order, which the
+// hardware prefetcher follows, or in the order the row-major scoring kernel visits a tile of 16 rows (a packet of
+// each row in turn), which it does not, so each tile is requested in software while the one before is computed
+// on. `cached` repeats the first 256 KiB, in tile order: the arithmetic alone.
+template <int K>
+double multiply_adds(const double* x, Index packets, Index row_packets, bool tile_order) {
+  namespace ei = Eigen::internal;
+  using Packet = ei::packet_traits<double>::type;
+  constexpr Index W = ei::packet_traits<double>::size, tile_rows = 16;
+  const Index tile = tile_rows * row_packets;
+  Packet acc[K];
+  for (auto& a : acc) a = ei::pset1<Packet>(0.0);
+  const Packet w = ei::pset1<Packet>(1.0);
+  for (Index t = 0; t + tile <= packets; t += tile)
+    for (Index k = 0; k < tile; ++k) {
+      const Index p = tile_order ? t + (k % tile_rows) * row_packets + k / tile_rows : t + k;
+#if defined(__GNUC__)
+      if (tile_order) __builtin_prefetch(x + std::min(t + tile + k, packets - 1) * W, 0, 2);
+#endif
+      const Packet v = ei::ploadu<Packet>(x + p * W);
+      for (int q = 0; q < K; ++q) acc[q] = ei::pmadd(v, w, acc[q]);
+    }
+  for (int q = 1; q < K; ++q) acc[0] = ei::padd(acc[0], acc[q]);
+  return ei::predux(acc[0]);
+}
 
 template <typename Scalar, bool RowMajor>
 void kernel(benchmark::State& state, Shape s, KernelCase which) {
@@ -213,6 +250,28 @@ void kernel(benchmark::State& state, Shape s, KernelCase which) {
       case KernelCase::residual_cached:
         score_all(Residual{}, true);
         break;
+      case KernelCase::overlap_memory_order:
+      case KernelCase::overlap_tile_order:
+      case KernelCase::overlap_cached: {
+        if constexpr (std::is_same_v<Scalar, double>) {
+          constexpr Index W = Eigen::internal::packet_traits<double>::size;
+          const Index packets = X.size() / W, row_packets = std::max<Index>(s.d / W, 1);
+          if (which == KernelCase::overlap_cached) {
+            const Index block = (Index{256} << 10) / Index(sizeof(double)) / W;
+            double sum = 0;
+            for (Index r = 0; r + block <= packets; r += block) {
+              const double* first = X.data();
+              benchmark::DoNotOptimize(first);  // one call per block, not hoisted out of the loop
+              sum += multiply_adds<10>(first, block, row_packets, true);
+            }
+            benchmark::DoNotOptimize(sum);
+          } else {
+            benchmark::DoNotOptimize(
+                multiply_adds<10>(X.data(), packets, row_packets, which == KernelCase::overlap_tile_order));
+          }
+        }
+        break;
+      }
       case KernelCase::log_sum_exp: {
         const bool stream = std::size_t(s.n * s.k) * sizeof(Scalar) >= dt::stream_output_bytes;
         for (Index r0 = 0; r0 < s.n; r0 += block) {
@@ -300,6 +359,15 @@ int main(int argc, char** argv) {
   register_variant<double, true>(main_shape, true, false, true);
   register_kernels<double, false>(main_shape);
   register_kernels<double, true>(main_shape);
+  for (const auto& [label, which] : {std::pair{"overlap_memory_order", KernelCase::overlap_memory_order},
+                                     std::pair{"overlap_tile_order", KernelCase::overlap_tile_order},
+                                     std::pair{"overlap_cached", KernelCase::overlap_cached}})
+    benchmark::RegisterBenchmark(
+        ("kernel/" + std::string(label) + "/" + variant<double, true>(main_shape)).c_str(),
+        [s = main_shape, which = which](benchmark::State& st) { kernel<double, true>(st, s, which); })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->MinTime(0.5);
   register_variant<float, false>(main_shape, true, false, false);
   register_variant<float, true>(main_shape, true, false, false);
   // Wide data: full kinds for double column-major only (QDA's cost grows as D^2).
