@@ -266,7 +266,7 @@ EIGEN_ALWAYS_INLINE void store_valid(Scalar* out, int valid, const Packet (&v)[N
 /// the first `valid` rows of the packets acc0[q], then each of more[q]. Unrolled, with the test of `valid`
 /// outside the loop and the caller's zeroing loop unrolled too, so that GCC 12 keeps the accumulators in
 /// registers from start to end: otherwise it zeroed them in memory with two calls to memset per tile and
-/// stored them there after the last column. predict_proba at (1e6, 16, 100) took 0.89-0.92 of the time, at
+/// stored them there after the last column. predict_proba at (1e6, 16, 100) took 0.87-0.94 of the time, at
 /// (1e6, 64, 10) 0.98-1.0.
 template <Form form, typename Packet, int KC, typename Scalar, typename... More>
 EIGEN_ALWAYS_INLINE void store_scores(Scalar* s, Eigen::Index lds, const Scalar* b, Eigen::Index k0, int valid,
