@@ -6,10 +6,13 @@
 // reading the same X once (1.0 is the limit); for predict_proba, moved_once is the time over the time of reading
 // X once and writing the n x K output once, the limit when the output is as large as X or larger;
 // vs_textbook is how many times faster than the textbook loop on the same data. Everything runs on one thread
-// unless the name says threads=2.
+// unless the name says threads=2. huge_pages/ runs again over X in huge pages, against its own read-once time;
+// huge_page_kib is how much of the process is in them.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <gda/gda.hpp>
 #include <map>
@@ -68,15 +71,39 @@ double timed(benchmark::State& state, double x_bytes, const std::string& key, Bo
   return mean;
 }
 
-template <typename Scalar, bool RowMajor>
-void read_once(benchmark::State& state, Shape s) {
-  const auto& X = bench::X<Scalar, RowMajor>(s.n, s.d, s.k);
+// Calls f with X of the shape, in ordinary memory or, when `huge`, in memory advised for huge pages; and the key of
+// its reference times.
+template <typename Scalar, bool RowMajor, typename F>
+void with_x(const Shape& s, bool huge, F&& f) {
   const std::string key = variant<Scalar, RowMajor>(s);
-  read_once_seconds().erase(key);
-  const double mean = timed(state, double(X.size()) * sizeof(Scalar), key, [&] {
-    benchmark::DoNotOptimize(X.sum());  // vectorised, one pass over X
+  if (huge)
+    f(bench::X_huge<Scalar, RowMajor>(s.n, s.d, s.k), "huge/" + key);
+  else
+    f(bench::X<Scalar, RowMajor>(s.n, s.d, s.k), key);
+}
+
+// KiB of the process in transparent huge pages, from Linux's /proc/self/smaps_rollup (0 where there is none).
+double huge_page_kib() {
+  std::FILE* f = std::fopen("/proc/self/smaps_rollup", "r");
+  if (!f) return 0;
+  char line[256];
+  double kib = 0;
+  while (std::fgets(line, sizeof line, f))
+    if (std::strncmp(line, "AnonHugePages:", 14) == 0) kib = std::atof(line + 14);
+  std::fclose(f);
+  return kib;
+}
+
+template <typename Scalar, bool RowMajor>
+void read_once(benchmark::State& state, Shape s, bool huge = false) {
+  with_x<Scalar, RowMajor>(s, huge, [&](const auto& X, const std::string& key) {
+    read_once_seconds().erase(key);
+    const double mean = timed(state, double(X.size()) * sizeof(Scalar), key, [&] {
+      benchmark::DoNotOptimize(X.sum());  // vectorised, one pass over X
+    });
+    read_once_seconds()[key] = mean;
+    if (huge) state.counters["huge_page_kib"] = huge_page_kib();
   });
-  read_once_seconds()[key] = mean;
 }
 
 // Reads X once (a vectorised sum) and writes an n x K output once (memset, the C library's fastest write):
@@ -130,30 +157,32 @@ void textbook(benchmark::State& state, Shape s, bool full, bool fit) {
 }
 
 template <typename Model, bool RowMajor>
-void estimator(benchmark::State& state, Shape s, bool fit, int threads) {
+void estimator(benchmark::State& state, Shape s, bool fit, int threads, bool huge = false) {
   using Scalar = typename Model::Scalar;
-  const auto& X = bench::X<Scalar, RowMajor>(s.n, s.d, s.k);
   const auto& y = bench::data(s.n, s.d, s.k).y;
-  const std::string key = variant<Scalar, RowMajor>(s);
-  gda::ThreadLimit limit(threads);
-  gda::Options options;
-  if constexpr (Model::Kind::full) {
-    if (Model::Kind::shared)
-      options.shrinkage = 1e-3;  // well-posed at every shape
-    else
-      options.reg_param = 1e-3;
-  }
-  Model model(options);
-  model.fit(X, y);
-  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> out =
-      Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>::Zero(s.n, s.k);  // touched, as in textbook()
-  const double mean = fit ? timed(state, double(X.size()) * sizeof(Scalar), key, [&] { model.fit(X, y); })
-                          : timed(state, double(X.size()) * sizeof(Scalar), key, [&] { model.predict_proba(X, out); });
-  if (!fit) set_moved_once(state, key, mean);
-  const std::string family = Model::Kind::full ? "/full" : "/nb";
-  if (const auto it = textbook_seconds().find(key + family + (fit ? "/fit" : "/predict"));
-      it != textbook_seconds().end())
-    state.counters["vs_textbook"] = it->second / mean;
+  with_x<Scalar, RowMajor>(s, huge, [&](const auto& X, const std::string& key) {
+    gda::ThreadLimit limit(threads);
+    gda::Options options;
+    if constexpr (Model::Kind::full) {
+      if (Model::Kind::shared)
+        options.shrinkage = 1e-3;  // well-posed at every shape
+      else
+        options.reg_param = 1e-3;
+    }
+    Model model(options);
+    model.fit(X, y);
+    Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> out =
+        Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>::Zero(s.n, s.k);  // touched, as in textbook()
+    const double mean =
+        fit ? timed(state, double(X.size()) * sizeof(Scalar), key, [&] { model.fit(X, y); })
+            : timed(state, double(X.size()) * sizeof(Scalar), key, [&] { model.predict_proba(X, out); });
+    if (huge) return;
+    if (!fit) set_moved_once(state, key, mean);
+    const std::string family = Model::Kind::full ? "/full" : "/nb";
+    if (const auto it = textbook_seconds().find(key + family + (fit ? "/fit" : "/predict"));
+        it != textbook_seconds().end())
+      state.counters["vs_textbook"] = it->second / mean;
+  });
 }
 
 // The hot kernels of include/gda/detail/kernels.hpp on their own, single thread, over the same X: block
@@ -355,6 +384,28 @@ void register_variant(const Shape& s, bool full_kinds, bool textbook_full, bool 
   }
 }
 
+// X in huge pages (see bench::X_huge): reading it once, and SharedVarianceNB's and GaussianNB's fit and predict_proba
+// on one thread, each against the read-once time of the same memory.
+template <bool RowMajor>
+void register_huge_pages(const Shape& s) {
+  const std::string v = variant<double, RowMajor>(s);
+  auto reg = [](const std::string& n, auto f) {
+    return benchmark::RegisterBenchmark(("huge_pages/" + n).c_str(), f)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->MinTime(0.5);
+  };
+  reg("read_once/" + v, [s](benchmark::State& st) { read_once<double, RowMajor>(st, s, true); });
+  auto kind = [&](auto tag, const char* kname) {
+    using Model = gda::GaussianClassifier<double, decltype(tag)>;
+    const std::string suffix = std::string(kname) + "/" + v + "/threads=1";
+    reg("fit/" + suffix, [s](benchmark::State& st) { estimator<Model, RowMajor>(st, s, true, 1, true); });
+    reg("predict_proba/" + suffix, [s](benchmark::State& st) { estimator<Model, RowMajor>(st, s, false, 1, true); });
+  };
+  kind(gda::SharedDiagonal{}, "SharedVarianceNB");
+  kind(gda::PerClassDiagonal{}, "GaussianNB");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -364,6 +415,8 @@ int main(int argc, char** argv) {
   register_variant<double, true>(main_shape, true, false, true);
   register_kernels<double, false>(main_shape);
   register_kernels<double, true>(main_shape);
+  register_huge_pages<false>(main_shape);
+  register_huge_pages<true>(main_shape);
   register_variant<float, false>(main_shape, true, false, false);
   register_variant<float, true>(main_shape, true, false, false);
   // Wide data: full kinds for double column-major only (QDA's cost grows as D^2).

@@ -2,11 +2,17 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <memory>
+#include <new>
 #include <random>
 #include <tuple>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 namespace bench {
 
@@ -47,6 +53,33 @@ const Matrix<Scalar, RowMajor>& X(Eigen::Index n, Eigen::Index d, Eigen::Index k
   auto& slot = cache[{n, d, k}];
   if (!slot) slot = std::make_unique<Matrix<Scalar, RowMajor>>(data(n, d, k).X.template cast<Scalar>());
   return *slot;
+}
+
+// X() again in memory advised for transparent huge pages (2 MiB, Linux): the same values, for the benchmarks that
+// show what the page size does to the memory limit and to gda. Where the system grants no huge pages, it is
+// ordinary memory (the benchmarks report how much of the process is in huge pages).
+template <typename Scalar, bool RowMajor>
+const Eigen::Map<const Matrix<Scalar, RowMajor>>& X_huge(Eigen::Index n, Eigen::Index d, Eigen::Index k) {
+  using Map = Eigen::Map<const Matrix<Scalar, RowMajor>>;
+  struct Huge {
+    std::unique_ptr<Scalar, decltype(&std::free)> memory{nullptr, &std::free};
+    std::unique_ptr<Map> map;
+  };
+  static std::map<std::tuple<Eigen::Index, Eigen::Index, Eigen::Index>, Huge> cache;
+  auto& slot = cache[{n, d, k}];
+  if (!slot.map) {
+    constexpr std::size_t page = std::size_t{2} << 20;
+    const std::size_t bytes = std::size_t(n * d) * sizeof(Scalar), rounded = (bytes + page - 1) / page * page;
+    slot.memory.reset(static_cast<Scalar*>(std::aligned_alloc(page, rounded)));
+    if (!slot.memory) throw std::bad_alloc();
+#if defined(__linux__)
+    madvise(slot.memory.get(), rounded, MADV_HUGEPAGE);
+#endif
+    const auto& x = X<Scalar, RowMajor>(n, d, k);
+    std::copy(x.data(), x.data() + x.size(), slot.memory.get());
+    slot.map = std::make_unique<Map>(slot.memory.get(), n, d);
+  }
+  return *slot.map;
 }
 
 }  // namespace bench

@@ -2,7 +2,7 @@
 """Prints gda_bench's JSON output as the README's markdown tables: each fit and predict_proba time and its
 ratio to reading X once (x_read_once), predict_proba's ratio to reading X and writing the output once
 (moved_once), and the speed-up over the textbook loop (vs_textbook), all from the same run; then the kernels on
-their own.
+their own; then the benchmarks over X in huge pages, against the same benchmarks in ordinary pages.
 
     /usr/bin/python3 bench/summarize.py BENCH.json
 """
@@ -12,12 +12,19 @@ import sys
 
 PATTERN = re.compile(r"(fit|predict_proba)/(\w+)/(float|double)/(col|row)/n=(\d+),d=(\d+),k=(\d+)/threads=(\d)/")
 KERNEL = re.compile(r"kernel/(\w+)/(float|double)/(col|row)/(n=\d+,d=\d+,k=\d+)/")
+HUGE = re.compile(r"huge_pages/((\w+)/(?:(\w+)/)?(float|double)/(col|row)/(n=\d+,d=\d+,k=\d+)/.*)")
 
 
 def main():
     rows = {}
     kernels = []
-    for b in json.load(open(sys.argv[1]))["benchmarks"]:
+    huge = []
+    benchmarks = json.load(open(sys.argv[1]))["benchmarks"]
+    by_name = {b["name"]: b for b in benchmarks}
+    for b in benchmarks:
+        hm = HUGE.match(b["name"])
+        if hm:
+            huge.append((hm, b))
         km = KERNEL.match(b["name"])
         if km:
             kernels.append(km.groups() + (b["real_time"], b.get("x_read_once")))
@@ -53,6 +60,18 @@ def main():
         for name, scalar, layout, shape, ms, ratio in kernels:
             print("| %s | %s | %s | %s | %.1f | %s |" % (name, scalar, layout, shape, ms,
                                                        "%.2f" % ratio if ratio is not None else "-"))
+
+    if huge:
+        print("\nX in huge pages (2 MiB, madvise), one thread\n")
+        print("| benchmark | kind | layout | shape | ms | / read-once in huge pages | / same in 4 KiB pages |")
+        print("|---|---|---|---|---|---|---|")
+        for hm, b in huge:
+            name, what, kind, scalar, layout, shape = hm.groups()
+            plain = by_name.get(name)
+            print("| %s | %s | %s | %s | %.1f | %s | %s |" % (
+                what, kind or "-", layout, shape, b["real_time"],
+                "%.2f" % b["x_read_once"] if "x_read_once" in b else "-",
+                "%.2f" % (b["real_time"] / plain["real_time"]) if plain else "-"))
 
 
 if __name__ == "__main__":
