@@ -176,7 +176,6 @@ void estimator(benchmark::State& state, Shape s, bool fit, int threads, bool hug
     const double mean =
         fit ? timed(state, double(X.size()) * sizeof(Scalar), key, [&] { model.fit(X, y); })
             : timed(state, double(X.size()) * sizeof(Scalar), key, [&] { model.predict_proba(X, out); });
-    if (huge) return;
     if (!fit) set_moved_once(state, key, mean);
     const std::string family = Model::Kind::full ? "/full" : "/nb";
     if (const auto it = textbook_seconds().find(key + family + (fit ? "/fit" : "/predict"));
@@ -315,6 +314,12 @@ void kernel(benchmark::State& state, Shape s, KernelCase which) {
   });
 }
 
+// Registers a benchmark reported in milliseconds of real time, as every one here is.
+template <typename F>
+benchmark::internal::Benchmark* reg(const std::string& name, F f) {
+  return benchmark::RegisterBenchmark(name.c_str(), f)->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+
 template <typename Scalar, bool RowMajor>
 void register_kernels(const Shape& s) {
   const std::string v = variant<Scalar, RowMajor>(s);
@@ -330,19 +335,14 @@ void register_kernels(const Shape& s) {
                                {"overlap_tile_order", KernelCase::overlap_tile_order},
                                {"overlap_cached", KernelCase::overlap_cached}});
   for (const auto& [label, which] : cases)
-    benchmark::RegisterBenchmark(("kernel/" + std::string(label) + "/" + v).c_str(),
-                                 [s, which = which](benchmark::State& st) { kernel<Scalar, RowMajor>(st, s, which); })
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime()
-        ->MinTime(0.5);
+    reg("kernel/" + std::string(label) + "/" + v, [s, which = which](benchmark::State& st) {
+      kernel<Scalar, RowMajor>(st, s, which);
+    })->MinTime(0.5);
 }
 
 template <typename Scalar, bool RowMajor>
 void register_variant(const Shape& s, bool full_kinds, bool textbook_full, bool two_threads) {
   const std::string v = variant<Scalar, RowMajor>(s);
-  auto reg = [](const std::string& n, auto f) {
-    return benchmark::RegisterBenchmark(n.c_str(), f)->Unit(benchmark::kMillisecond)->UseRealTime();
-  };
   reg("read_once/" + v, [s](benchmark::State& st) { read_once<Scalar, RowMajor>(st, s); })->MinTime(0.5);
   reg("moved_once/" + v, [s](benchmark::State& st) { moved_once<Scalar, RowMajor>(st, s); })->MinTime(0.5);
   reg("textbook_fit/nb/" + v, [s](benchmark::State& st) {
@@ -389,18 +389,18 @@ void register_variant(const Shape& s, bool full_kinds, bool textbook_full, bool 
 template <bool RowMajor>
 void register_huge_pages(const Shape& s) {
   const std::string v = variant<double, RowMajor>(s);
-  auto reg = [](const std::string& n, auto f) {
-    return benchmark::RegisterBenchmark(("huge_pages/" + n).c_str(), f)
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime()
-        ->MinTime(0.5);
-  };
-  reg("read_once/" + v, [s](benchmark::State& st) { read_once<double, RowMajor>(st, s, true); });
+  reg("huge_pages/read_once/" + v, [s](benchmark::State& st) {
+    read_once<double, RowMajor>(st, s, true);
+  })->MinTime(0.5);
   auto kind = [&](auto tag, const char* kname) {
     using Model = gda::GaussianClassifier<double, decltype(tag)>;
     const std::string suffix = std::string(kname) + "/" + v + "/threads=1";
-    reg("fit/" + suffix, [s](benchmark::State& st) { estimator<Model, RowMajor>(st, s, true, 1, true); });
-    reg("predict_proba/" + suffix, [s](benchmark::State& st) { estimator<Model, RowMajor>(st, s, false, 1, true); });
+    reg("huge_pages/fit/" + suffix, [s](benchmark::State& st) {
+      estimator<Model, RowMajor>(st, s, true, 1, true);
+    })->MinTime(0.5);
+    reg("huge_pages/predict_proba/" + suffix, [s](benchmark::State& st) {
+      estimator<Model, RowMajor>(st, s, false, 1, true);
+    })->MinTime(0.5);
   };
   kind(gda::SharedDiagonal{}, "SharedVarianceNB");
   kind(gda::PerClassDiagonal{}, "GaussianNB");

@@ -59,27 +59,25 @@ const Matrix<Scalar, RowMajor>& X(Eigen::Index n, Eigen::Index d, Eigen::Index k
 // show what the page size does to the memory limit and to gda. Where the system grants no huge pages, it is
 // ordinary memory (the benchmarks report how much of the process is in huge pages).
 template <typename Scalar, bool RowMajor>
-const Eigen::Map<const Matrix<Scalar, RowMajor>>& X_huge(Eigen::Index n, Eigen::Index d, Eigen::Index k) {
-  using Map = Eigen::Map<const Matrix<Scalar, RowMajor>>;
-  struct Huge {
-    std::unique_ptr<Scalar, decltype(&std::free)> memory{nullptr, &std::free};
-    std::unique_ptr<Map> map;
-  };
-  static std::map<std::tuple<Eigen::Index, Eigen::Index, Eigen::Index>, Huge> cache;
-  auto& slot = cache[{n, d, k}];
-  if (!slot.map) {
+Eigen::Map<const Matrix<Scalar, RowMajor>> X_huge(Eigen::Index n, Eigen::Index d, Eigen::Index k) {
+  using Memory = std::unique_ptr<Scalar, decltype(&std::free)>;
+  static std::map<std::tuple<Eigen::Index, Eigen::Index, Eigen::Index>, Memory> cache;
+  auto [slot, added] = cache.try_emplace({n, d, k}, nullptr, &std::free);
+  if (added) {
     constexpr std::size_t page = std::size_t{2} << 20;
     const std::size_t bytes = std::size_t(n * d) * sizeof(Scalar), rounded = (bytes + page - 1) / page * page;
-    slot.memory.reset(static_cast<Scalar*>(std::aligned_alloc(page, rounded)));
-    if (!slot.memory) throw std::bad_alloc();
+    slot->second.reset(static_cast<Scalar*>(std::aligned_alloc(page, rounded)));
+    if (!slot->second) {
+      cache.erase(slot);
+      throw std::bad_alloc();
+    }
 #if defined(__linux__)
-    madvise(slot.memory.get(), rounded, MADV_HUGEPAGE);
+    madvise(slot->second.get(), rounded, MADV_HUGEPAGE);
 #endif
     const auto& x = X<Scalar, RowMajor>(n, d, k);
-    std::copy(x.data(), x.data() + x.size(), slot.memory.get());
-    slot.map = std::make_unique<Map>(slot.memory.get(), n, d);
+    std::copy(x.data(), x.data() + x.size(), slot->second.get());
   }
-  return *slot.map;
+  return {slot->second.get(), n, d};
 }
 
 }  // namespace bench
