@@ -6,7 +6,8 @@
 // reading the same X once (1.0 is the limit); for predict_proba, moved_once is the time over the time of reading
 // X once and writing the n x K output once, the limit when the output is as large as X or larger;
 // vs_textbook is how many times faster than the textbook loop on the same data. Everything runs on one thread
-// unless the name says threads=2. huge_pages/ runs again over X in huge pages, against its own read-once time;
+// unless the name says threads=2; there x_read_once_threads is the time over the time two threads take to read X
+// once, the two cores' limit. huge_pages/ runs again over X in huge pages, against its own read-once time;
 // huge_page_kib is how much of the process is in them.
 #include <benchmark/benchmark.h>
 
@@ -94,14 +95,35 @@ double huge_page_kib() {
   return kib;
 }
 
+// The sum of the `size` values at p, each of `threads` threads summing one contiguous share: the limit of that many
+// cores reading X once, whatever its storage order.
+template <typename Scalar>
+Scalar sum_shares(const Scalar* p, Index size, int threads) {
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+  std::vector<Scalar> part(static_cast<std::size_t>(threads), Scalar(0));
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+#endif
+  for (int t = 0; t < threads; ++t) {
+    const Index first = size * t / threads, last = size * (t + 1) / threads;
+    part[static_cast<std::size_t>(t)] = Eigen::Map<const Vector>(p + first, last - first).sum();
+  }
+  Scalar total = 0;
+  for (const Scalar v : part) total += v;
+  return total;
+}
+
+// Reads X once (a vectorised sum) on `threads` threads. Its time is the reference of x_read_once for one thread,
+// and of x_read_once_threads for more.
 template <typename Scalar, bool RowMajor>
-void read_once(benchmark::State& state, Shape s, bool huge = false) {
+void read_once(benchmark::State& state, Shape s, bool huge = false, int threads = 1) {
   with_x<Scalar, RowMajor>(s, huge, [&](const auto& X, const std::string& key) {
-    read_once_seconds().erase(key);
+    const std::string own = threads == 1 ? key : key + "/threads=" + std::to_string(threads);
+    read_once_seconds().erase(own);
     const double mean = timed(state, double(X.size()) * sizeof(Scalar), key, [&] {
-      benchmark::DoNotOptimize(X.sum());  // vectorised, one pass over X
+      benchmark::DoNotOptimize(threads == 1 ? X.sum() : sum_shares(X.data(), X.size(), threads));
     });
-    read_once_seconds()[key] = mean;
+    read_once_seconds()[own] = mean;
     if (huge) state.counters["huge_page_kib"] = huge_page_kib();
   });
 }
@@ -177,6 +199,9 @@ void estimator(benchmark::State& state, Shape s, bool fit, int threads, bool hug
         fit ? timed(state, double(X.size()) * sizeof(Scalar), key, [&] { model.fit(X, y); })
             : timed(state, double(X.size()) * sizeof(Scalar), key, [&] { model.predict_proba(X, out); });
     if (!fit) set_moved_once(state, key, mean);
+    if (const auto it = read_once_seconds().find(key + "/threads=" + std::to_string(threads));
+        threads > 1 && it != read_once_seconds().end())
+      state.counters["x_read_once_threads"] = mean / it->second;
     const std::string family = Model::Kind::full ? "/full" : "/nb";
     if (const auto it = textbook_seconds().find(key + family + (fit ? "/fit" : "/predict"));
         it != textbook_seconds().end())
@@ -344,6 +369,10 @@ template <typename Scalar, bool RowMajor>
 void register_variant(const Shape& s, bool full_kinds, bool textbook_full, bool two_threads) {
   const std::string v = variant<Scalar, RowMajor>(s);
   reg("read_once/" + v, [s](benchmark::State& st) { read_once<Scalar, RowMajor>(st, s); })->MinTime(0.5);
+  if (two_threads)
+    reg("read_once/" + v + "/threads=2", [s](benchmark::State& st) {
+      read_once<Scalar, RowMajor>(st, s, false, 2);
+    })->MinTime(0.5);
   reg("moved_once/" + v, [s](benchmark::State& st) { moved_once<Scalar, RowMajor>(st, s); })->MinTime(0.5);
   reg("textbook_fit/nb/" + v, [s](benchmark::State& st) {
     textbook<Scalar, RowMajor>(st, s, false, true);

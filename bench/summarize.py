@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Prints gda_bench's JSON output as the README's markdown tables: each fit and predict_proba time and its
 ratio to reading X once (x_read_once), predict_proba's ratio to reading X and writing the output once
-(moved_once), and the speed-up over the textbook loop (vs_textbook), all from the same run; then the kernels on
-their own; then the benchmarks over X in huge pages, against the same benchmarks in ordinary pages.
+(moved_once), and the speed-up over the textbook loop (vs_textbook), all from the same run; then two threads
+against one and against two threads reading X once; then the kernels on their own; then the benchmarks over X in huge pages, against the same benchmarks in ordinary pages.
 
     /usr/bin/python3 bench/summarize.py BENCH.json
 """
@@ -52,6 +52,26 @@ def main():
                 cell("fit", "x_read_once", "%.2f"), cell("fit", "vs_textbook", "%.1fx"),
                 cell("predict_proba", "real_time", "%.1f"), cell("predict_proba", "x_read_once", "%.2f"),
                 cell("predict_proba", "moved_once", "%.2f"), cell("predict_proba", "vs_textbook", "%.1fx")))
+
+    two = sorted(key for key in rows if key[6] == 2 and key[:6] + (1,) in rows)
+    if two:
+        print("\nTwo threads against one: speed-up, and time over the time two threads take to read X once\n")
+        print("| shape | kind | scalar | layout | fit speed-up | fit / two-thread read-once "
+              "| predict_proba speed-up | predict / two-thread read-once |")
+        print("|---|---|---|---|---|---|---|---|")
+        for key in two:
+            r2, r1 = rows[key], rows[key[:6] + (1,)]
+
+            def speed_up(what):
+                return "%.2f" % (r1[what]["real_time"] / r2[what]["real_time"]) if what in r1 and what in r2 else "-"
+
+            def limit(what):
+                b = r2.get(what)
+                return "%.2f" % b["x_read_once_threads"] if b and "x_read_once_threads" in b else "-"
+
+            print("| (%d, %d, %d) | %s | %s | %s | %s | %s | %s | %s |" % (
+                key[0], key[1], key[2], key[3], key[4], key[5], speed_up("fit"), limit("fit"),
+                speed_up("predict_proba"), limit("predict_proba")))
 
     if kernels:
         print("\nKernels on their own, one thread\n")
