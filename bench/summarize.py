@@ -2,7 +2,9 @@
 """Prints gda_bench's JSON output as the README's markdown tables: each fit and predict_proba time and its
 ratio to reading X once (x_read_once), predict_proba's ratio to reading X and writing the output once
 (moved_once), and the speed-up over the textbook loop (vs_textbook), all from the same run; then two threads
-against one and against two threads reading X once; then the kernels on their own; then the benchmarks over X in huge pages, against the same benchmarks in ordinary pages.
+against one and against two threads reading X once; then the kernels on their own; then the benchmarks over X in
+huge pages, against the same benchmarks in ordinary pages. With --benchmark_repetitions, each table shows the last
+repetition (the aggregates are skipped).
 
     /usr/bin/python3 bench/summarize.py BENCH.json
 """
@@ -22,6 +24,8 @@ def main():
     benchmarks = json.load(open(sys.argv[1]))["benchmarks"]
     by_name = {b["name"]: b for b in benchmarks}
     for b in benchmarks:
+        if b.get("run_type") == "aggregate":
+            continue
         hm = HUGE.match(b["name"])
         if hm:
             huge.append((hm, b))
