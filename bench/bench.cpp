@@ -113,12 +113,17 @@ Scalar sum_shares(const Scalar* p, Index size, int threads) {
   return total;
 }
 
+// The read-once key of `threads` threads reading the X of `key`.
+std::string threads_key(const std::string& key, int threads) {
+  return threads == 1 ? key : key + "/threads=" + std::to_string(threads);
+}
+
 // Reads X once (a vectorised sum) on `threads` threads. Its time is the reference of x_read_once for one thread,
 // and of x_read_once_threads for more.
 template <typename Scalar, bool RowMajor>
 void read_once(benchmark::State& state, Shape s, bool huge = false, int threads = 1) {
   with_x<Scalar, RowMajor>(s, huge, [&](const auto& X, const std::string& key) {
-    const std::string own = threads == 1 ? key : key + "/threads=" + std::to_string(threads);
+    const std::string own = threads_key(key, threads);
     read_once_seconds().erase(own);
     const double mean = timed(state, double(X.size()) * sizeof(Scalar), key, [&] {
       benchmark::DoNotOptimize(threads == 1 ? X.sum() : sum_shares(X.data(), X.size(), threads));
@@ -199,7 +204,7 @@ void estimator(benchmark::State& state, Shape s, bool fit, int threads, bool hug
         fit ? timed(state, double(X.size()) * sizeof(Scalar), key, [&] { model.fit(X, y); })
             : timed(state, double(X.size()) * sizeof(Scalar), key, [&] { model.predict_proba(X, out); });
     if (!fit) set_moved_once(state, key, mean);
-    if (const auto it = read_once_seconds().find(key + "/threads=" + std::to_string(threads));
+    if (const auto it = read_once_seconds().find(threads_key(key, threads));
         threads > 1 && it != read_once_seconds().end())
       state.counters["x_read_once_threads"] = mean / it->second;
     const std::string family = Model::Kind::full ? "/full" : "/nb";
@@ -365,12 +370,30 @@ void register_kernels(const Shape& s) {
     })->MinTime(0.5);
 }
 
+// Registers `prefix`fit and `prefix`predict_proba of Model on `threads` threads over the X of shape s (in huge pages
+// if `huge`): a heavy one runs once, the others for at least half a second.
+template <typename Model, bool RowMajor>
+void register_estimator(const std::string& prefix, const char* kname, const Shape& s, int threads, bool heavy,
+                        bool huge) {
+  const std::string suffix =
+      std::string(kname) + "/" + variant<typename Model::Scalar, RowMajor>(s) + "/threads=" + std::to_string(threads);
+  for (const bool fit : {true, false}) {
+    auto* b = reg(prefix + (fit ? "fit/" : "predict_proba/") + suffix, [s, fit, threads, huge](benchmark::State& st) {
+      estimator<Model, RowMajor>(st, s, fit, threads, huge);
+    });
+    if (heavy)
+      b->Iterations(1);
+    else
+      b->MinTime(0.5);
+  }
+}
+
 template <typename Scalar, bool RowMajor>
 void register_variant(const Shape& s, bool full_kinds, bool textbook_full, bool two_threads) {
   const std::string v = variant<Scalar, RowMajor>(s);
   reg("read_once/" + v, [s](benchmark::State& st) { read_once<Scalar, RowMajor>(st, s); })->MinTime(0.5);
   if (two_threads)
-    reg("read_once/" + v + "/threads=2", [s](benchmark::State& st) {
+    reg("read_once/" + threads_key(v, 2), [s](benchmark::State& st) {
       read_once<Scalar, RowMajor>(st, s, false, 2);
     })->MinTime(0.5);
   reg("moved_once/" + v, [s](benchmark::State& st) { moved_once<Scalar, RowMajor>(st, s); })->MinTime(0.5);
@@ -391,19 +414,7 @@ void register_variant(const Shape& s, bool full_kinds, bool textbook_full, bool 
   auto kind = [&](auto tag, const char* kname, bool heavy) {
     using Model = gda::GaussianClassifier<Scalar, decltype(tag)>;
     const std::vector<int> counts = two_threads ? std::vector<int>{1, 2} : std::vector<int>{1};
-    for (const int t : counts) {
-      const std::string suffix = std::string(kname) + "/" + v + "/threads=" + std::to_string(t);
-      auto* f = reg("fit/" + suffix, [s, t](benchmark::State& st) { estimator<Model, RowMajor>(st, s, true, t); });
-      auto* p =
-          reg("predict_proba/" + suffix, [s, t](benchmark::State& st) { estimator<Model, RowMajor>(st, s, false, t); });
-      if (heavy) {
-        f->Iterations(1);
-        p->Iterations(1);
-      } else {
-        f->MinTime(0.5);
-        p->MinTime(0.5);
-      }
-    }
+    for (const int t : counts) register_estimator<Model, RowMajor>("", kname, s, t, heavy, false);
   };
   kind(gda::SharedDiagonal{}, "SharedVarianceNB", false);
   kind(gda::PerClassDiagonal{}, "GaussianNB", false);
@@ -421,18 +432,8 @@ void register_huge_pages(const Shape& s) {
   reg("huge_pages/read_once/" + v, [s](benchmark::State& st) {
     read_once<double, RowMajor>(st, s, true);
   })->MinTime(0.5);
-  auto kind = [&](auto tag, const char* kname) {
-    using Model = gda::GaussianClassifier<double, decltype(tag)>;
-    const std::string suffix = std::string(kname) + "/" + v + "/threads=1";
-    reg("huge_pages/fit/" + suffix, [s](benchmark::State& st) {
-      estimator<Model, RowMajor>(st, s, true, 1, true);
-    })->MinTime(0.5);
-    reg("huge_pages/predict_proba/" + suffix, [s](benchmark::State& st) {
-      estimator<Model, RowMajor>(st, s, false, 1, true);
-    })->MinTime(0.5);
-  };
-  kind(gda::SharedDiagonal{}, "SharedVarianceNB");
-  kind(gda::PerClassDiagonal{}, "GaussianNB");
+  register_estimator<gda::SharedVarianceNB<double>, RowMajor>("huge_pages/", "SharedVarianceNB", s, 1, false, true);
+  register_estimator<gda::GaussianNB<double>, RowMajor>("huge_pages/", "GaussianNB", s, 1, false, true);
 }
 
 }  // namespace
