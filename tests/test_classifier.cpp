@@ -1,6 +1,7 @@
 // Estimates and posteriors of the estimator against hand calculation and the long-double reference, and
 // the properties every kind must have.
 #include <algorithm>
+#include <limits>
 #include <numeric>
 #include <random>
 
@@ -239,6 +240,64 @@ TEST_CASE_TEMPLATE("input scored in place matches the reference", Est, GDA_DIAGO
           }
         }
       }
+    }
+  }
+}
+
+// SharedVarianceNB's and LDA's posteriors are scored less class 0's linear term, which no posterior sees; a class
+// that cannot be predicted (prior 0, here fixed) has its own terms zeroed, and class 0 then shifts nothing. Every
+// pattern of such classes must still give the reference's posteriors, and a non-finite value in X must still
+// be found in the scores.
+TEST_CASE_TEMPLATE("linear-form posteriors match the reference whichever classes have prior 0", Est,
+                   gda::SharedVarianceNB<double>, gda::SharedVarianceNB<float>, gda::LDA<double>, gda::LDA<float>) {
+  using Scalar = typename Est::Scalar;
+  const double tol = std::is_same_v<Scalar, float> ? 1e-3 : 1e-10;
+  const auto data = ref::blobs(400, 5, 4, 21, 1.0, 1.5);
+  const Eigen::MatrixXd probe = ref::blobs(60, 5, 4, 22, 1.0, 1.5).X;
+  const Eigen::MatrixXd Xs = data.X.cast<Scalar>().template cast<double>();  // the values the model sees
+  const std::vector<std::vector<double>> patterns = {
+      {0.0, 0.5, 0.3, 0.2}, {0.4, 0.0, 0.6, 0.0}, {0.0, 0.0, 0.0, 1.0}, {1.0, 0.0, 0.0, 0.0}, {0.1, 0.2, 0.3, 0.4}};
+  for (const auto& priors : patterns) {
+    CAPTURE(priors[0]);
+    CAPTURE(priors[1]);
+    CAPTURE(priors[2]);
+    gda::Options o;
+    o.priors = Eigen::Map<const Eigen::VectorXd>(priors.data(), 4);
+    Est m(o);
+    m.fit(test::as<Scalar>(data.X), data.y);
+    auto r = [&] {
+      if constexpr (Est::Kind::full)
+        return ref::fit_full(Xs, data.y, {}, true);
+      else
+        return ref::fit(Xs, data.y, {}, true, o.var_smoothing);
+    }();
+    r.prior.assign(priors.begin(), priors.end());
+    const auto X = test::as<Scalar>(probe);
+    const auto logp = m.predict_log_proba(X);
+    const auto p = m.predict_proba(X);
+    const Eigen::VectorXi pred = m.predict(X);
+    for (Eigen::Index i = 0; i < probe.rows(); ++i) {
+      CAPTURE(i);
+      const auto rl = ref::log_proba(r, probe.row(i));
+      for (Eigen::Index k = 0; k < 4; ++k) {
+        CAPTURE(k);
+        if (priors[std::size_t(k)] == 0) {
+          CHECK(logp(i, k) == -std::numeric_limits<Scalar>::infinity());
+          CHECK(p(i, k) == 0);
+        } else {
+          CHECK_CLOSE(logp(i, k), rl[std::size_t(k)], tol);
+          CHECK_CLOSE(p(i, k), std::exp(rl[std::size_t(k)]), tol);
+        }
+      }
+      const auto best = std::max_element(rl.begin(), rl.end()) - rl.begin();
+      if (std::is_same_v<Scalar, double> || rl[std::size_t(best)] > std::log(0.5L) + 1e-3L) CHECK(pred[i] == best);
+    }
+    for (const double bad : {std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+                             std::numeric_limits<double>::quiet_NaN()}) {
+      Eigen::MatrixXd Xb = probe.topRows(5);
+      Xb(3, 2) = bad;
+      CHECK_THROWS_AS(m.predict_proba(test::as<Scalar>(Xb)), gda::NonFiniteValue);
+      CHECK_THROWS_AS(m.predict(test::as<Scalar>(Xb)), gda::NonFiniteValue);
     }
   }
 }

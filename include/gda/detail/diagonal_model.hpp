@@ -51,6 +51,7 @@ void finish_classes(Model& m, Eigen::RowVectorXd& bias, const Eigen::VectorXi& c
 /// posterior needs only one product (MODEL.md, "Why prediction is a matrix product"):
 ///   S_k(x) = x' . lin_k + b_k,  lin_k = mu'_k / sigma^2,  b_k = log alpha_k - 1/2 sum_j mu'_kj^2 / sigma_j^2,
 /// and J_k(x) = S_k(x) - 1/2 sum_j x'_j^2 / sigma_j^2 - 1/2 sum_j log(2 pi sigma_j^2) when J itself is asked for.
+/// Posteriors take S_k(x) - x' . lin_0 instead, one product fewer (linear_rest).
 /// Per-class variances: S_k(x) = J_k(x) = b_k - sum_j (h_kj x'_j - h_kj mu'_kj)^2, h_kj = 1 / (sqrt(2) sigma_kj),
 /// b_k = log alpha_k - 1/2 sum_j log(2 pi sigma_kj^2). The residual form, one pass over the cached block per class,
 /// replaces the expanded two-product form: expanding the square cancels catastrophically for a tight class far
@@ -73,6 +74,7 @@ struct DiagonalModel {
   RowVector centre;                             // c
   Matrix centred_means;                         // mu'_k, K x D
   Matrix lin;                                   // shared only: mu'_k / sigma^2, K x D
+  Matrix lin_rest;                              // shared only: linear_rest of lin, (K - 1) x D
   Matrix neg_half_precision;                    // shared only: -1/2 / sigma^2, 1 x D
   Matrix root_half_precision;                   // per class only: h_k = 1 / (sqrt(2) sigma_k), K x D
   Matrix neg_scaled_means;                      // per class only: -h_k mu'_k, K x D
@@ -150,6 +152,7 @@ struct DiagonalModel {
       const Eigen::MatrixXd lin = (mu.array().rowwise() * inv.row(0)).matrix();  // mu'_k / sigma^2
       bias -= 0.5 * (lin.array() * mu.array()).rowwise().sum().matrix().transpose();
       m.lin = lin.cast<Scalar>();
+      m.lin_rest = linear_rest<Scalar>(lin, m.alive);
       m.common = static_cast<Scalar>(-0.5 * (d * log_two_pi + var.array().log().sum()));
     } else {
       bias -= 0.5 * (d * log_two_pi + var.array().log().rowwise().sum()).matrix().transpose();
@@ -211,7 +214,7 @@ struct DiagonalModel {
         S.colwise() += (quad.array() + common).matrix();
         S.rowwise() += bias;
       } else {
-        score_rows<Form::linear>(X, r0, nb, centre.data(), lin.data(), nullptr, bias.data(), k_count, Xc, S);
+        score_linear(X, r0, nb, centre, lin, lin_rest, bias, alive, Xc, S);
       }
     } else {
       score_rows<Form::residual>(X, r0, nb, centre.data(), neg_scaled_means.data(), root_half_precision.data(),

@@ -64,6 +64,7 @@ struct FullModel {
   std::vector<Matrix> inverse_factor;
   Matrix class_means;  // QDA: mu'_k as columns, D x K
   Matrix lin;          // LDA: Sigma^-1 mu'_k, K x D
+  Matrix lin_rest;     // LDA: linear_rest of lin, (K - 1) x D
   RowVector bias;      // b_k; -inf for a class that cannot be predicted
   Scalar common = 0;   // LDA: -1/2 log det(2 pi Sigma)
   Eigen::Array<bool, Eigen::Dynamic, 1> alive;
@@ -120,6 +121,7 @@ struct FullModel {
       bias -= 0.5 * (lin.array() * mu.array()).rowwise().sum().matrix().transpose();
       m.common = static_cast<Scalar>(-0.5 * (d * log_two_pi + log_det(llt)));
       m.lin = lin.cast<Scalar>();
+      m.lin_rest = linear_rest<Scalar>(lin, m.alive);
       m.factor.push_back(llt.matrixL().toDenseMatrix().cast<Scalar>());
       m.covariance = sigma.cast<Scalar>();
       m.project(st, priors, sigma, mu, c);
@@ -167,7 +169,7 @@ struct FullModel {
     const Eigen::Index k_count = centred_means.rows();
     if constexpr (Kind::shared) {
       if (!joint) {
-        score_rows<Form::linear>(X, r0, nb, centre.data(), lin.data(), nullptr, bias.data(), k_count, Xc, S);
+        score_linear(X, r0, nb, centre, lin, lin_rest, bias, alive, Xc, S);
         return;
       }
       Xc.noalias() = X.middleRows(r0, nb).rowwise() - centre;

@@ -742,23 +742,71 @@ void with_block(const XRef& X, Eigen::Index r0, Eigen::Index nb, Matrix& work, B
 template <Form form, typename XRef, typename Matrix>
 void score_rows(const XRef& X, Eigen::Index r0, Eigen::Index nb, const typename XRef::Scalar* c,
                 const typename XRef::Scalar* a, const typename XRef::Scalar* h, const typename XRef::Scalar* b,
-                Eigen::Index k_count, Matrix& work, Matrix& S) {
+                Eigen::Index k_count, Matrix& work, typename XRef::Scalar* s) {
   using Scalar = typename XRef::Scalar;
-  S.resize(nb, k_count);
   if (k_count <= ScoreTile<Scalar>::classes) {
     const Eigen::Index d = X.cols(), ld = X.outerStride();
     work.resize(ScoreTile<Scalar>::rows, std::max<Eigen::Index>(d, 1));  // the padded last tile
     Ahead<Scalar> ahead = ahead_of(X, r0 + nb, std::min(nb, X.rows() - r0 - nb));
     if constexpr (XRef::IsRowMajor)
-      score_row_major<form>(X.data() + r0 * ld, ld, nb, d, c, a, h, b, k_count, S.data(), work.data(), ahead,
-                            X.rows() - r0);
+      score_row_major<form>(X.data() + r0 * ld, ld, nb, d, c, a, h, b, k_count, s, work.data(), ahead, X.rows() - r0);
     else
-      score_block<form>(X.data() + r0, ld, nb, d, c, a, h, b, k_count, S.data(), work.data(), ahead, X.rows() - r0);
+      score_block<form>(X.data() + r0, ld, nb, d, c, a, h, b, k_count, s, work.data(), ahead, X.rows() - r0);
     return;
   }
   with_block(X, r0, nb, work, [&](const Scalar* x, Eigen::Index ld, Scalar* pad, Ahead<Scalar>& ahead) {
-    score_block<form>(x, ld, nb, X.cols(), c, a, h, b, k_count, S.data(), pad, ahead);
+    score_block<form>(x, ld, nb, X.cols(), c, a, h, b, k_count, s, pad, ahead);
   });
+}
+
+/// score_rows into S, resized to nb x K.
+template <Form form, typename XRef, typename Matrix>
+void score_rows(const XRef& X, Eigen::Index r0, Eigen::Index nb, const typename XRef::Scalar* c,
+                const typename XRef::Scalar* a, const typename XRef::Scalar* h, const typename XRef::Scalar* b,
+                Eigen::Index k_count, Matrix& work, Matrix& S) {
+  S.resize(nb, k_count);
+  score_rows<form>(X, r0, nb, c, a, h, b, k_count, work, S.data());
+}
+
+/// The linear form's terms (K x D, computed in double) less those of class 0, for classes 1 to K - 1. Posteriors
+/// do not see a term common to every class, so the scores S_k - x' . lin_0 serve as well as S_k, and they need
+/// a product with one class fewer: class 0 scores its bias alone. Rows of classes that cannot be predicted are
+/// zero, as in the model's own terms, and so are lin_0's when class 0 cannot be. Empty for one class, or when a
+/// difference overflows Scalar.
+template <typename Scalar>
+Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> linear_rest(const Eigen::MatrixXd& lin,
+                                                                  const Eigen::Array<bool, Eigen::Dynamic, 1>& alive) {
+  const Eigen::Index k_count = lin.rows();
+  if (k_count < 2) return {};
+  const Eigen::RowVectorXd ref = alive[0] ? Eigen::RowVectorXd(lin.row(0)) : Eigen::RowVectorXd::Zero(lin.cols());
+  Eigen::MatrixXd rest = lin.bottomRows(k_count - 1).rowwise() - ref;
+  for (Eigen::Index k = 1; k < k_count; ++k)
+    if (!alive[k]) rest.row(k - 1).setZero();
+  const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> narrow = rest.cast<Scalar>();
+  if (!narrow.allFinite()) return {};
+  return narrow;
+}
+
+/// The linear form's scores of rows [r0, r0 + nb) into S (nb x K), up to a term common to every class: through
+/// `rest` (linear_rest of `lin`) unless it is empty. c, lin and b as for score_rows; `alive`, the classes that
+/// can be predicted.
+template <typename XRef, typename Matrix, typename Vector>
+void score_linear(const XRef& X, Eigen::Index r0, Eigen::Index nb, const Vector& c, const Matrix& lin,
+                  const Matrix& rest, const Vector& b, const Eigen::Array<bool, Eigen::Dynamic, 1>& alive, Matrix& work,
+                  Matrix& S) {
+  using Scalar = typename XRef::Scalar;
+  const Eigen::Index k_count = lin.rows();
+  if (rest.rows() == 0)
+    return score_rows<Form::linear>(X, r0, nb, c.data(), lin.data(), nullptr, b.data(), k_count, work, S);
+  S.resize(nb, k_count);
+  S.col(0).setConstant(b[0]);
+  score_rows<Form::linear>(X, r0, nb, c.data(), rest.data(), nullptr, b.data() + 1, k_count - 1, work, S.data() + nb);
+  // Class 0's score no longer sees X: an infinity in a row that sent every other class to -inf would leave it
+  // looking sound, class 0 certain. A class that can be predicted scores -inf only through a non-finite value or
+  // an overflow, so such rows get a NaN, which sends them to the caller's long-double path.
+  constexpr Scalar inf = std::numeric_limits<Scalar>::infinity(), nan = std::numeric_limits<Scalar>::quiet_NaN();
+  for (Eigen::Index k = 1; k < k_count; ++k)
+    if (alive[k]) S.col(0) = (S.col(k).array() == -inf).select(nan, S.col(0));
 }
 
 /// Scratch of one thread's fit: a block's classes and weights, its rows grouped by class, its rows transposed
