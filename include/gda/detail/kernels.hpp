@@ -788,8 +788,8 @@ Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> linear_rest(const Eigen::M
 }
 
 /// The linear form's scores of rows [r0, r0 + nb) into S (nb x K), up to a term common to every class: through
-/// `rest` (linear_rest of `lin`) unless it is empty. c, lin and b as for score_rows; `alive`, the classes that
-/// can be predicted.
+/// `rest` (linear_rest of `lin`) unless it is empty. c, b and lin (as a) as for score_rows; `alive`, the classes
+/// that can be predicted.
 template <typename XRef, typename Matrix, typename Vector>
 void score_linear(const XRef& X, Eigen::Index r0, Eigen::Index nb, const Vector& c, const Matrix& lin,
                   const Matrix& rest, const Vector& b, const Eigen::Array<bool, Eigen::Dynamic, 1>& alive, Matrix& work,
