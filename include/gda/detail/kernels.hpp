@@ -94,6 +94,66 @@ inline void prefetch(const void* p) {
 #endif
 }
 
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+// SIMD types such as __m512d as template arguments lose their alignment attribute; Eigen's packets expect that.
+#pragma GCC diagnostic ignored "-Wignored-attributes"
+#endif
+/// Transposes the W x W block in t (W the packet size): t.packet[j] becomes column j. With AVX-512, rounds of
+/// shuffles on full registers (24 for doubles, 64 for floats), where Eigen's transposition goes through 256-bit
+/// halves with extracts and inserts, more than twice the instructions.
+template <typename Packet>
+EIGEN_ALWAYS_INLINE void transpose_in_registers(
+    Eigen::internal::PacketBlock<Packet, Eigen::internal::unpacket_traits<Packet>::size>& t) {
+  namespace ei = Eigen::internal;
+#if defined(EIGEN_VECTORIZE_AVX512)
+  if constexpr (std::is_same_v<Packet, ei::Packet8d>) {
+    __m512d u[8], v[8];
+    for (int r = 0; r < 8; r += 2) {
+      u[r] = _mm512_unpacklo_pd(t.packet[r], t.packet[r + 1]);
+      u[r + 1] = _mm512_unpackhi_pd(t.packet[r], t.packet[r + 1]);
+    }
+    for (int p = 0; p < 8; p += 4)
+      for (int q = 0; q < 2; ++q) {
+        v[p + q] = _mm512_shuffle_f64x2(u[p + q], u[p + q + 2], 0x88);
+        v[p + q + 2] = _mm512_shuffle_f64x2(u[p + q], u[p + q + 2], 0xDD);
+      }
+    // v[q] holds columns q and q + 4 of rows 0-3, v[q + 4] the same of rows 4-7
+    for (int q = 0; q < 4; ++q) {
+      t.packet[q] = _mm512_shuffle_f64x2(v[q], v[q + 4], 0x88);
+      t.packet[q + 4] = _mm512_shuffle_f64x2(v[q], v[q + 4], 0xDD);
+    }
+    return;
+  }
+  if constexpr (std::is_same_v<Packet, ei::Packet16f>) {
+    // As for doubles, with one more round within 128-bit lanes.
+    __m512 u[16], v[16];
+    for (int r = 0; r < 16; r += 2) {
+      u[r] = _mm512_unpacklo_ps(t.packet[r], t.packet[r + 1]);
+      u[r + 1] = _mm512_unpackhi_ps(t.packet[r], t.packet[r + 1]);
+    }
+    // v[4 g + o] holds, in lane i, column 4 i + o of rows 4 g .. 4 g + 3
+    for (int g = 0; g < 4; ++g)
+      for (int h = 0; h < 2; ++h) {
+        const __m512d a = _mm512_castps_pd(u[4 * g + h]), b = _mm512_castps_pd(u[4 * g + h + 2]);
+        v[4 * g + 2 * h] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
+        v[4 * g + 2 * h + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
+      }
+    for (int o = 0; o < 4; ++o) {
+      const __m512 w0 = _mm512_shuffle_f32x4(v[o], v[4 + o], 0x88), w1 = _mm512_shuffle_f32x4(v[o], v[4 + o], 0xDD);
+      const __m512 w2 = _mm512_shuffle_f32x4(v[8 + o], v[12 + o], 0x88);
+      const __m512 w3 = _mm512_shuffle_f32x4(v[8 + o], v[12 + o], 0xDD);
+      t.packet[o] = _mm512_shuffle_f32x4(w0, w2, 0x88);
+      t.packet[4 + o] = _mm512_shuffle_f32x4(w1, w3, 0x88);
+      t.packet[8 + o] = _mm512_shuffle_f32x4(w0, w2, 0xDD);
+      t.packet[12 + o] = _mm512_shuffle_f32x4(w1, w3, 0xDD);
+    }
+    return;
+  }
+#endif
+  ei::ptranspose(t);
+}
+
 /// Copies rows [0, nb) of a column-major matrix (entry (i, j) at src[j * ld + i]) into the row-major nb x d
 /// matrix at dst (entry (i, j) at dst[i * ldd + j]); read the other way round, it turns a row-major block into a
 /// column-major one. Eigen's cross-order assignment moves one scalar at a time; here W x W tiles (W the SIMD width)
@@ -103,11 +163,6 @@ inline void prefetch(const void* p) {
 /// that row: on its own the hardware prefetcher kept W streams only partly busy (column-major fit at (1e6, 64, 10)
 /// took 0.86-0.93 of the time with the requests, float as double). Not for runs of fewer than 32 lines per column,
 /// such as the 8 of a whole-row block at D = 512, where the requests were 1-7% slower.
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-// SIMD types such as __m512d as template arguments lose their alignment attribute; Eigen's packets expect that.
-#pragma GCC diagnostic ignored "-Wignored-attributes"
-#endif
 template <typename Scalar>
 void transpose_rows(const Scalar* src, Eigen::Index ld, Eigen::Index nb, Eigen::Index d, Scalar* dst, Eigen::Index ldd,
                     Eigen::Index readable = 0) {
@@ -125,7 +180,7 @@ void transpose_rows(const Scalar* src, Eigen::Index ld, Eigen::Index nb, Eigen::
           for (int c = 0; c < W; ++c) prefetch<3>(src + (j0 + c) * ld + i0 + distance);
         ei::PacketBlock<Packet, W> tile;
         for (int c = 0; c < W; ++c) tile.packet[c] = ei::ploadu<Packet>(src + (j0 + c) * ld + i0);
-        ei::ptranspose(tile);
+        transpose_in_registers(tile);
         for (int r = 0; r < W; ++r) ei::pstoreu(dst + (i0 + r) * ldd + j0, tile.packet[r]);
       }
       for (; i0 < nb; ++i0)
@@ -390,29 +445,7 @@ EIGEN_ALWAYS_INLINE void load_transposed(
   namespace ei = Eigen::internal;
   constexpr int W = ei::unpacket_traits<Packet>::size;
   for (int r = 0; r < W; ++r) t.packet[r] = ei::psub(ei::ploadu<Packet>(x + r * ld), c);
-#if defined(EIGEN_VECTORIZE_AVX512)
-  if constexpr (std::is_same_v<Packet, ei::Packet8d>) {
-    // Three rounds of 8 shuffles on full registers: Eigen's transposition goes through 256-bit halves, with
-    // extracts and inserts, more than twice the instructions.
-    __m512d u[8], v[8];
-    for (int r = 0; r < 8; r += 2) {
-      u[r] = _mm512_unpacklo_pd(t.packet[r], t.packet[r + 1]);
-      u[r + 1] = _mm512_unpackhi_pd(t.packet[r], t.packet[r + 1]);
-    }
-    for (int p = 0; p < 8; p += 4)
-      for (int q = 0; q < 2; ++q) {
-        v[p + q] = _mm512_shuffle_f64x2(u[p + q], u[p + q + 2], 0x88);
-        v[p + q + 2] = _mm512_shuffle_f64x2(u[p + q], u[p + q + 2], 0xDD);
-      }
-    // v[q] holds columns q and q + 4 of rows 0-3, v[q + 4] the same of rows 4-7
-    for (int q = 0; q < 4; ++q) {
-      t.packet[q] = _mm512_shuffle_f64x2(v[q], v[q + 4], 0x88);
-      t.packet[q + 4] = _mm512_shuffle_f64x2(v[q], v[q + 4], 0xDD);
-    }
-    return;
-  }
-#endif
-  ei::ptranspose(t);
+  transpose_in_registers(t);
 }
 
 /// score_tile for the W rows (one packet) of row-major X at x (row r at x + r ld): each W x W block is
