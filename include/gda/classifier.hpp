@@ -682,9 +682,9 @@ class GaussianClassifier {
       auto& sc = scratch[static_cast<std::size_t>(slot)];
       model_.scores(xr, r0, nb, mode == Output::joint, sc.xc, sc.s);
       // Whole-block log-sum-exp, column by column; rows it cannot serve are redone one by one below.
-      const auto ok = detail::finish_block<mode>(sc, classes_, out.middleRows(r0, nb), stream);
+      if (detail::finish_block<mode>(sc, classes_, out.middleRows(r0, nb), stream)) return;
       for (Eigen::Index i = 0; i < nb; ++i)
-        if (!ok[i]) write_row<mode>(model_.scores_wide(xr, r0 + i, mode == Output::joint, fn), out, r0 + i);
+        if (!sc.ok[i]) write_row<mode>(model_.scores_wide(xr, r0 + i, mode == Output::joint, fn), out, r0 + i);
     });
   }
 

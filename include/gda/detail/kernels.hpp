@@ -1510,12 +1510,11 @@ struct ScoreScratch {
 
 /// Turns a block's scores S (nb x K, J_k up to a per-row constant) into the output of `mode`, written to the
 /// caller's rows once: labels (argmax), J itself, log posteriors S - m - log sum exp(S - m) or posteriors
-/// exp(S - m) / sum, with m the row maximum. Column-wise over the block, so every step is vectorised. Returns,
-/// per row, whether that row was served: a NaN or a non-finite maximum (an overflowed row, or a non-finite
-/// input) is left for the caller's row-wise fallback.
+/// exp(S - m) / sum, with m the row maximum. Column-wise over the block, so every step is vectorised. Returns
+/// whether every row was served; if not, sc.ok says which were: a NaN or a non-finite maximum (an overflowed row,
+/// or a non-finite input) is left for the caller's row-wise fallback.
 template <Output mode, typename Scalar, typename Out>
-const Eigen::Array<bool, Eigen::Dynamic, 1>& finish_block(ScoreScratch<Scalar>& sc, const Eigen::VectorXi& classes,
-                                                          Out&& out, bool stream) {
+bool finish_block(ScoreScratch<Scalar>& sc, const Eigen::VectorXi& classes, Out&& out, bool stream) {
   auto& S = sc.s;
   const Eigen::Index nb = S.rows(), k_count = S.cols();
   if constexpr (mode == Output::label || mode == Output::joint) {
@@ -1536,6 +1535,7 @@ const Eigen::Array<bool, Eigen::Dynamic, 1>& finish_block(ScoreScratch<Scalar>& 
     } else {
       out = S;
     }
+    return sc.ok.all();
   } else {
     sc.m.resize(nb);
     // Packets of W rows at a time, each finished while its K scores are in L1; a last partial packet goes
@@ -1555,8 +1555,10 @@ const Eigen::Array<bool, Eigen::Dynamic, 1>& finish_block(ScoreScratch<Scalar>& 
       std::copy(m, m + rest, sc.m.data() + i0);
       std::copy(sum, sum + rest, sc.sum.data() + i0);
     }
-    // sum >= 1 when the row is sound; NaN or infinite otherwise.
-    sc.ok = sc.m.array().isFinite() && sc.sum.array().isFinite();
+    // sum >= 1 when the row is sound; NaN or infinite otherwise. Row by row only when some row is not:
+    // Eigen tests isFinite one coefficient at a time.
+    const bool served = all_finite(sc.m) && all_finite(sc.sum);
+    if (!served) sc.ok = sc.m.array().isFinite() && sc.sum.array().isFinite();
     // Posteriors: exp(S - m) times 1 / sum, applied as the scratch is copied out.
     const Scalar* scale = nullptr;
     if constexpr (mode == Output::proba) {
@@ -1569,15 +1571,15 @@ const Eigen::Array<bool, Eigen::Dynamic, 1>& finish_block(ScoreScratch<Scalar>& 
       if (stream && out.innerStride() == 1) {
         for (Eigen::Index k = 0; k < k_count; ++k) stream_copy(S.col(k).data(), scale, nb, &out.coeffRef(0, k));
         store_fence();
-        return sc.ok;
+        return served;
       }
     }
     if constexpr (mode == Output::proba)
       out = (S.array().colwise() * sc.sum.array()).matrix();
     else
       out = S;
+    return served;
   }
-  return sc.ok;
 }
 
 }  // namespace gda::detail
