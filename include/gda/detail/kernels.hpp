@@ -352,7 +352,7 @@ EIGEN_ALWAYS_INLINE void store_scores(Scalar* s, Eigen::Index lds, const Scalar*
 
 /// p, hidden from the optimiser, so that a coefficient read through both p and reread(p) is loaded twice. With
 /// AVX-512 each multiply-add then takes its coefficient from memory as a broadcast operand, where a broadcast
-/// into a register shared by two multiply-adds is an instruction of its own. Side by side on AMD Zen 4, with
+/// into a register shared by several multiply-adds is an instruction of its own. Side by side on AMD Zen 4, with
 /// identical outputs, predict_proba with the fit of 100,000 rows took 0.90-0.95 of the time at (1e6, 64, 10)
 /// (QDA 0.86), and the scoring of a row-major block in cache 0.89. Elsewhere p itself.
 template <typename T>
