@@ -524,7 +524,7 @@ EIGEN_ALWAYS_INLINE void load_columns4(const double* x, Eigen::Index ld, const _
 
 /// score_tile for 16 rows (two packets) of row-major double X at x (row r at x + r ld), read where they lie:
 /// 4 columns at a time are loaded and transposed in registers by load_columns4, the shuffles overlapping the
-/// multiply-adds, and each coefficient broadcast feeds both packets. score_tile_rows, with one packet of rows,
+/// multiply-adds, and each coefficient serves both packets. score_tile_rows, with one packet of rows,
 /// took 1.1-1.2 times as long from cache at D = 64, K = 10 (both forms). (In float, 4 columns of 2 packets of
 /// 16 rows were 5-13% faster in some runs and up to 43% slower in others, and are not used.) Requests 2 lines
 /// of `runs` per column, a tile's share when the next block is as large as this one (any more after the tile).
