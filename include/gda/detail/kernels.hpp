@@ -354,7 +354,7 @@ EIGEN_ALWAYS_INLINE void store_scores(Scalar* s, Eigen::Index lds, const Scalar*
 /// AVX-512 each multiply-add then takes its coefficient from memory as a broadcast operand, where a broadcast
 /// into a register shared by several multiply-adds is an instruction of its own. Side by side on AMD Zen 4, with
 /// identical outputs, predict_proba with the fit of 100,000 rows took 0.90-0.95 of the time at (1e6, 64, 10)
-/// (QDA 0.86), and the scoring of a row-major block in cache 0.89. Elsewhere p itself.
+/// (QDA 0.86), and on a row-major X in cache 0.89. Elsewhere p itself.
 template <typename T>
 EIGEN_ALWAYS_INLINE const T* reread(const T* p) {
 #if defined(EIGEN_VECTORIZE_AVX512) && defined(__GNUC__)
