@@ -3,8 +3,10 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <gda/gda.hpp>
+#include <limits>
 #include <type_traits>
 #include <vector>
 
@@ -34,6 +36,38 @@ inline bool close(ld got, ld want, double tol) { return std::fabs(got - want) <=
 template <typename Scalar>
 Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> as(const Eigen::MatrixXd& X) {
   return X.cast<Scalar>();
+}
+
+// Checks predict_log_proba, predict_proba and predict of `m` on `probe` against the reference model `r` (diagonal
+// or full): within tol, and exactly -inf and 0 for a class the reference gives probability 0 (a prior of 0). A
+// float model may legitimately break a near-tie the other way, so its predictions are checked where the
+// reference's best class is clear.
+template <typename Est, typename Ref>
+void check_posteriors(const Est& m, const Ref& r, const Eigen::MatrixXd& probe, double tol) {
+  using Scalar = typename Est::Scalar;
+  const auto X = as<Scalar>(probe);
+  const auto logp = m.predict_log_proba(X);
+  const auto p = m.predict_proba(X);
+  const Eigen::VectorXi pred = m.predict(X);
+  REQUIRE(logp.cols() == static_cast<Eigen::Index>(r.classes.size()));
+  for (Eigen::Index i = 0; i < probe.rows(); ++i) {
+    CAPTURE(i);
+    const auto rl = ref::log_proba(r, probe.row(i));
+    for (Eigen::Index k = 0; k < logp.cols(); ++k) {
+      CAPTURE(k);
+      const ld want = rl[std::size_t(k)];
+      if (want == -std::numeric_limits<ld>::infinity()) {
+        CHECK(logp(i, k) == -std::numeric_limits<Scalar>::infinity());
+        CHECK(p(i, k) == 0);
+      } else {
+        CHECK_CLOSE(logp(i, k), want, tol);
+        CHECK_CLOSE(p(i, k), std::exp(want), tol);
+      }
+    }
+    const auto best = std::max_element(rl.begin(), rl.end()) - rl.begin();
+    if (std::is_same_v<Scalar, double> || rl[std::size_t(best)] > std::log(0.5L) + 1e-3L)
+      CHECK(pred[i] == r.classes[std::size_t(best)]);
+  }
 }
 
 // Variance of class k, feature j, whatever the kind: variances() or the diagonal of covariance().

@@ -91,26 +91,16 @@ void check_against(const Est& m, const ref::Model& r, const Eigen::MatrixXd& pro
       CHECK_CLOSE(test::variance(m, k, j), r.var[std::size_t(k)][std::size_t(j)], tol);
     }
   }
-  const auto Xs = test::as<Scalar>(probe);
-  const auto joint = m.predict_joint_log_proba(Xs);
-  const auto logp = m.predict_log_proba(Xs);
-  const auto p = m.predict_proba(Xs);
-  const Eigen::VectorXi pred = m.predict(Xs);
+  const auto joint = m.predict_joint_log_proba(test::as<Scalar>(probe));
   for (Eigen::Index i = 0; i < probe.rows(); ++i) {
     CAPTURE(i);
     const auto rj = ref::joint(r, probe.row(i));
-    const auto rl = ref::log_proba(r, probe.row(i));
     for (Eigen::Index k = 0; k < k_count; ++k) {
       CAPTURE(k);
       CHECK_CLOSE(joint(i, k), rj[std::size_t(k)], tol);
-      CHECK_CLOSE(logp(i, k), rl[std::size_t(k)], tol);
-      CHECK_CLOSE(p(i, k), std::exp(rl[std::size_t(k)]), tol);
     }
-    const auto best = std::max_element(rl.begin(), rl.end()) - rl.begin();
-    // A float model may legitimately break a near-tie the other way.
-    if (std::is_same_v<Scalar, double> || rl[std::size_t(best)] > std::log(0.5L) + 1e-3L)
-      CHECK(pred[i] == r.classes[std::size_t(best)]);
   }
+  test::check_posteriors(m, r, probe, tol);
 }
 
 TEST_CASE_TEMPLATE("matches the long-double reference", Est, GDA_DIAGONAL_ESTIMATORS) {
@@ -272,26 +262,7 @@ TEST_CASE_TEMPLATE("linear-form posteriors match the reference whichever classes
         return ref::fit(Xs, data.y, {}, true, o.var_smoothing);
     }();
     r.prior.assign(priors.begin(), priors.end());
-    const auto X = test::as<Scalar>(probe);
-    const auto logp = m.predict_log_proba(X);
-    const auto p = m.predict_proba(X);
-    const Eigen::VectorXi pred = m.predict(X);
-    for (Eigen::Index i = 0; i < probe.rows(); ++i) {
-      CAPTURE(i);
-      const auto rl = ref::log_proba(r, probe.row(i));
-      for (Eigen::Index k = 0; k < 4; ++k) {
-        CAPTURE(k);
-        if (priors[std::size_t(k)] == 0) {
-          CHECK(logp(i, k) == -std::numeric_limits<Scalar>::infinity());
-          CHECK(p(i, k) == 0);
-        } else {
-          CHECK_CLOSE(logp(i, k), rl[std::size_t(k)], tol);
-          CHECK_CLOSE(p(i, k), std::exp(rl[std::size_t(k)]), tol);
-        }
-      }
-      const auto best = std::max_element(rl.begin(), rl.end()) - rl.begin();
-      if (std::is_same_v<Scalar, double> || rl[std::size_t(best)] > std::log(0.5L) + 1e-3L) CHECK(pred[i] == best);
-    }
+    test::check_posteriors(m, r, probe, tol);
     for (const double bad : {std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
                              std::numeric_limits<double>::quiet_NaN()}) {
       Eigen::MatrixXd Xb = probe.topRows(5);
