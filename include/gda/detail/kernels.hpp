@@ -1440,9 +1440,11 @@ EIGEN_ALWAYS_INLINE Packet exp_nonpositive_avx512(const Packet& t) {
   constexpr Scalar shifter = Scalar(1.5) * Scalar(1LL << (std::numeric_limits<Scalar>::digits - 1));
   const Packet shifted =
       ei::pmadd(t, ei::pset1<Packet>(Scalar(E::size / 0.693147180559945309417)), ei::pset1<Packet>(shifter));
-  // n / size, exactly
-  const Packet n = ei::pmadd(shifted, ei::pset1<Packet>(Scalar(1) / E::size), ei::pset1<Packet>(-shifter / E::size));
-  const Packet r = ei::pmadd(n, ei::pset1<Packet>(-E::ln2_lo), ei::pmadd(n, ei::pset1<Packet>(-E::ln2_hi), t));
+  // n / size, exactly: r = t - (n / size) log 2, and scalef applies 2^floor(n / size)
+  const Packet n_size =
+      ei::pmadd(shifted, ei::pset1<Packet>(Scalar(1) / E::size), ei::pset1<Packet>(-shifter / E::size));
+  const Packet r =
+      ei::pmadd(n_size, ei::pset1<Packet>(-E::ln2_lo), ei::pmadd(n_size, ei::pset1<Packet>(-E::ln2_hi), t));
   // q(r) = sum_i r^i / (i + 1)!, by Horner from 1 / degree! down to 1
   Scalar inv_factorial[E::degree + 1];
   inv_factorial[0] = 1;
@@ -1464,9 +1466,9 @@ EIGEN_ALWAYS_INLINE Packet exp_nonpositive_avx512(const Packet& t) {
   // 2^floor(n / size), and 0 below log(denorm_min): not less than it, or unordered (a NaN), keeps the value
   const Packet bottom = ei::pset1<Packet>(log_denorm_min<Scalar>);
   if constexpr (is_double)
-    return _mm512_maskz_scalef_pd(_mm512_cmp_pd_mask(t, bottom, _CMP_NLT_UQ), e, n);
+    return _mm512_maskz_scalef_pd(_mm512_cmp_pd_mask(t, bottom, _CMP_NLT_UQ), e, n_size);
   else
-    return _mm512_maskz_scalef_ps(_mm512_cmp_ps_mask(t, bottom, _CMP_NLT_UQ), e, n);
+    return _mm512_maskz_scalef_ps(_mm512_cmp_ps_mask(t, bottom, _CMP_NLT_UQ), e, n_size);
 }
 template <>
 inline Eigen::internal::Packet8d exp_nonpositive(const Eigen::internal::Packet8d& t) {
