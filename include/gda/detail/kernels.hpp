@@ -1368,10 +1368,13 @@ Row log_normalise(const Row& s) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wignored-attributes"
 #endif
+/// log 2, for the exponential's constants.
+inline constexpr double ln2 = 0.693147180559945309417;
+
 /// log of the smallest subnormal, below which exp rounds to 0.
 template <typename Scalar>
 inline constexpr Scalar log_denorm_min =
-    Scalar((std::numeric_limits<Scalar>::min_exponent - std::numeric_limits<Scalar>::digits) * 0.693147180559945309417);
+    Scalar((std::numeric_limits<Scalar>::min_exponent - std::numeric_limits<Scalar>::digits) * ln2);
 
 /// exp(t) for t <= 0 or NaN, the only arguments of the log-sum-exp: exactly 0 below log(denorm_min), -inf included
 /// (Eigen's exp clamps its argument near the bottom of the range and gives ~1e-308 there), and a NaN kept. Eigen's
@@ -1438,8 +1441,7 @@ EIGEN_ALWAYS_INLINE Packet exp_nonpositive_avx512(const Packet& t) {
   constexpr bool is_double = std::is_same_v<Scalar, double>;
   // Adding 1.5 2^(digits - 1) rounds t size / log 2 to the integer n, whose low bits, j, index the table.
   constexpr Scalar shifter = Scalar(1.5) * Scalar(1LL << (std::numeric_limits<Scalar>::digits - 1));
-  const Packet shifted =
-      ei::pmadd(t, ei::pset1<Packet>(Scalar(E::size / 0.693147180559945309417)), ei::pset1<Packet>(shifter));
+  const Packet shifted = ei::pmadd(t, ei::pset1<Packet>(Scalar(E::size / ln2)), ei::pset1<Packet>(shifter));
   // n / size, exactly: r = t - (n / size) log 2, and scalef applies 2^floor(n / size)
   const Packet n_size =
       ei::pmadd(shifted, ei::pset1<Packet>(Scalar(1) / E::size), ei::pset1<Packet>(-shifter / E::size));
