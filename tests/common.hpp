@@ -38,6 +38,21 @@ Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> as(const Eigen::MatrixXd& 
   return X.cast<Scalar>();
 }
 
+// Checks predict_joint_log_proba of `m` on `probe` against the reference model `r` (diagonal or full), within tol.
+template <typename Est, typename Ref>
+void check_joint(const Est& m, const Ref& r, const Eigen::MatrixXd& probe, double tol) {
+  const auto joint = m.predict_joint_log_proba(as<typename Est::Scalar>(probe));
+  REQUIRE(joint.cols() == static_cast<Eigen::Index>(r.classes.size()));
+  for (Eigen::Index i = 0; i < probe.rows(); ++i) {
+    CAPTURE(i);
+    const auto rj = ref::joint(r, probe.row(i));
+    for (Eigen::Index k = 0; k < joint.cols(); ++k) {
+      CAPTURE(k);
+      CHECK_CLOSE(joint(i, k), rj[std::size_t(k)], tol);
+    }
+  }
+}
+
 // Checks predict_log_proba, predict_proba and predict of `m` on `probe` against the reference model `r` (diagonal
 // or full): within tol, and exactly -inf and 0 for a class the reference gives probability 0 (a prior of 0). A
 // float model may legitimately break a near-tie the other way, so its predictions are checked where the

@@ -91,15 +91,7 @@ void check_against(const Est& m, const ref::Model& r, const Eigen::MatrixXd& pro
       CHECK_CLOSE(test::variance(m, k, j), r.var[std::size_t(k)][std::size_t(j)], tol);
     }
   }
-  const auto joint = m.predict_joint_log_proba(test::as<Scalar>(probe));
-  for (Eigen::Index i = 0; i < probe.rows(); ++i) {
-    CAPTURE(i);
-    const auto rj = ref::joint(r, probe.row(i));
-    for (Eigen::Index k = 0; k < k_count; ++k) {
-      CAPTURE(k);
-      CHECK_CLOSE(joint(i, k), rj[std::size_t(k)], tol);
-    }
-  }
+  test::check_joint(m, r, probe, tol);
   test::check_posteriors(m, r, probe, tol);
 }
 

@@ -29,12 +29,7 @@ void check_against(const Est& m, const ref::FullModel& r, const Eigen::MatrixXd&
       }
     }
   }
-  const auto joint = m.predict_joint_log_proba(test::as<Scalar>(probe));
-  for (Eigen::Index i = 0; i < probe.rows(); ++i) {
-    CAPTURE(i);
-    const auto rj = ref::joint(r, probe.row(i));
-    for (Eigen::Index k = 0; k < k_count; ++k) CHECK_CLOSE(joint(i, k), rj[std::size_t(k)], tol);
-  }
+  test::check_joint(m, r, probe, tol);
   test::check_posteriors(m, r, probe, tol);
 }
 
