@@ -848,10 +848,12 @@ void score_linear(const XRef& X, Eigen::Index r0, Eigen::Index nb, const Vector&
   score_rows<Form::linear>(X, r0, nb, c.data(), rest.data(), nullptr, b.data() + 1, k_count - 1, work, S.data() + nb);
   // Class 0's score no longer sees X: an infinity in a row that sent every other class to -inf would leave it
   // looking sound, class 0 certain. A class that can be predicted scores -inf only through a non-finite value or
-  // an overflow, so such rows get a NaN, which sends them to the caller's long-double path.
-  constexpr Scalar inf = std::numeric_limits<Scalar>::infinity(), nan = std::numeric_limits<Scalar>::quiet_NaN();
+  // an overflow, so such rows get a NaN, which sends them to the caller's long-double path. 0 S_k is that NaN
+  // when S_k is infinite (or NaN, which reaches the fallback anyway) and a zero that leaves S_0 as it is when S_k is
+  // finite: one vectorised multiply-add per class. Eigen's select, built by clang, compared and branched one row at
+  // a time: a tenth of predict_proba's time on a row-major X in cache at (2048, 64, 10), against 3% now.
   for (Eigen::Index k = 1; k < k_count; ++k)
-    if (alive[k]) S.col(0) = (S.col(k).array() == -inf).select(nan, S.col(0));
+    if (alive[k]) S.col(0).noalias() += Scalar(0) * S.col(k);
 }
 
 /// Scratch of one thread's fit: a block's classes and weights, its rows grouped by class, its rows transposed
