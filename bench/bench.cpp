@@ -1,4 +1,5 @@
-// gda's benchmarks: fit and predict_proba of every kind, float and double, both storage orders, beside
+// gda's benchmarks: fit and predict_proba of every kind, float and double, both storage orders (and predict, the
+// labels, at the main shape), beside
 // (a) a kernel that only reads X once, the memory-bandwidth limit, and (b) a textbook plain-loop
 // implementation, all in this one binary so every figure is a ratio measured in one run.
 //
@@ -183,8 +184,11 @@ void textbook(benchmark::State& state, Shape s, bool full, bool fit) {
   textbook_seconds()[key + (full ? "/full" : "/nb") + (fit ? "/fit" : "/predict")] = mean;
 }
 
+// What an estimator benchmark times.
+enum class Op { fit, predict_proba, predict };
+
 template <typename Model, bool RowMajor>
-void estimator(benchmark::State& state, Shape s, bool fit, int threads, bool huge = false) {
+void estimator(benchmark::State& state, Shape s, Op op, int threads, bool huge = false) {
   using Scalar = typename Model::Scalar;
   const auto& y = bench::data(s.n, s.d, s.k).y;
   with_x<Scalar, RowMajor>(s, huge, [&](const auto& X, const std::string& key) {
@@ -198,18 +202,23 @@ void estimator(benchmark::State& state, Shape s, bool fit, int threads, bool hug
     }
     Model model(options);
     model.fit(X, y);
-    Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> out =
-        Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>::Zero(s.n, s.k);  // touched, as in textbook()
-    const double mean =
-        fit ? timed(state, double(X.size()) * sizeof(Scalar), key, [&] { model.fit(X, y); })
-            : timed(state, double(X.size()) * sizeof(Scalar), key, [&] { model.predict_proba(X, out); });
-    if (!fit) set_moved_once(state, key, mean);
+    // Outputs touched, as in textbook().
+    Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> out;
+    Eigen::VectorXi labels;
+    if (op == Op::predict_proba) out.setZero(s.n, s.k);
+    if (op == Op::predict) labels.setZero(s.n);
+    const double bytes = double(X.size()) * sizeof(Scalar);
+    const double mean = op == Op::fit             ? timed(state, bytes, key, [&] { model.fit(X, y); })
+                        : op == Op::predict_proba ? timed(state, bytes, key, [&] { model.predict_proba(X, out); })
+                                                  : timed(state, bytes, key, [&] { model.predict(X, labels); });
+    if (op == Op::predict_proba) set_moved_once(state, key, mean);
     if (const auto it = read_once_seconds().find(threads_key(key, threads));
         threads > 1 && it != read_once_seconds().end())
       state.counters["x_read_once_threads"] = mean / it->second;
+    // The textbook loops fit and compute posteriors; labels have no textbook figure of their own.
     const std::string family = Model::Kind::full ? "/full" : "/nb";
-    if (const auto it = textbook_seconds().find(key + family + (fit ? "/fit" : "/predict"));
-        it != textbook_seconds().end())
+    if (const auto it = textbook_seconds().find(key + family + (op == Op::fit ? "/fit" : "/predict"));
+        op != Op::predict && it != textbook_seconds().end())
       state.counters["vs_textbook"] = it->second / mean;
   });
 }
@@ -371,15 +380,17 @@ void register_kernels(const Shape& s) {
 }
 
 // Registers `prefix`fit and `prefix`predict_proba of Model on `threads` threads over the X of shape s (in huge pages
-// if `huge`): a heavy one runs once, the others for at least half a second.
+// if `huge`), and `prefix`predict with `labels`: a heavy one runs once, the others for at least half a second.
 template <typename Model, bool RowMajor>
 void register_estimator(const std::string& prefix, const char* kname, const Shape& s, int threads, bool heavy,
-                        bool huge) {
+                        bool huge, bool labels = false) {
   const std::string suffix =
       std::string(kname) + "/" + variant<typename Model::Scalar, RowMajor>(s) + "/threads=" + std::to_string(threads);
-  for (const bool fit : {true, false}) {
-    auto* b = reg(prefix + (fit ? "fit/" : "predict_proba/") + suffix, [s, fit, threads, huge](benchmark::State& st) {
-      estimator<Model, RowMajor>(st, s, fit, threads, huge);
+  std::vector<std::pair<Op, const char*>> ops{{Op::fit, "fit/"}, {Op::predict_proba, "predict_proba/"}};
+  if (labels) ops.emplace_back(Op::predict, "predict/");
+  for (const auto& [op, name] : ops) {
+    auto* b = reg(prefix + name + suffix, [s, op = op, threads, huge](benchmark::State& st) {
+      estimator<Model, RowMajor>(st, s, op, threads, huge);
     });
     if (heavy)
       b->Iterations(1);
@@ -389,7 +400,7 @@ void register_estimator(const std::string& prefix, const char* kname, const Shap
 }
 
 template <typename Scalar, bool RowMajor>
-void register_variant(const Shape& s, bool full_kinds, bool textbook_full, bool two_threads) {
+void register_variant(const Shape& s, bool full_kinds, bool textbook_full, bool two_threads, bool labels = false) {
   const std::string v = variant<Scalar, RowMajor>(s);
   reg("read_once/" + v, [s](benchmark::State& st) { read_once<Scalar, RowMajor>(st, s); })->MinTime(0.5);
   if (two_threads)
@@ -414,7 +425,7 @@ void register_variant(const Shape& s, bool full_kinds, bool textbook_full, bool 
   auto kind = [&](auto tag, const char* kname, bool heavy) {
     using Model = gda::GaussianClassifier<Scalar, decltype(tag)>;
     const std::vector<int> counts = two_threads ? std::vector<int>{1, 2} : std::vector<int>{1};
-    for (const int t : counts) register_estimator<Model, RowMajor>("", kname, s, t, heavy, false);
+    for (const int t : counts) register_estimator<Model, RowMajor>("", kname, s, t, heavy, false, labels && t == 1);
   };
   kind(gda::SharedDiagonal{}, "SharedVarianceNB", false);
   kind(gda::PerClassDiagonal{}, "GaussianNB", false);
@@ -440,9 +451,9 @@ void register_huge_pages(const Shape& s) {
 
 int main(int argc, char** argv) {
   const Shape main_shape{1000000, 64, 10}, wide{200000, 512, 10}, many_classes{1000000, 16, 100};
-  // The main shape: every kind, scalar and layout; the textbook full kinds once; two threads for double.
-  register_variant<double, false>(main_shape, true, true, true);
-  register_variant<double, true>(main_shape, true, false, true);
+  // The main shape: every kind, scalar and layout; the textbook full kinds once; two threads and predict for double.
+  register_variant<double, false>(main_shape, true, true, true, true);
+  register_variant<double, true>(main_shape, true, false, true, true);
   register_kernels<double, false>(main_shape);
   register_kernels<double, true>(main_shape);
   register_huge_pages<false>(main_shape);

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Prints gda_bench's JSON output as the README's markdown tables: each fit and predict_proba time and its
 ratio to reading X once (x_read_once), predict_proba's ratio to reading X and writing the output once
-(moved_once), and the speed-up over the textbook loop (vs_textbook), all from the same run; then two threads
+(moved_once), and the speed-up over the textbook loop (vs_textbook), all from the same run; then predict (the
+labels) against reading X once; then two threads
 against one and against two threads reading X once; then the kernels on their own; then the benchmarks over X in
 huge pages, against the same benchmarks in ordinary pages. With --benchmark_repetitions, each table shows the last
 repetition (the aggregates are skipped).
@@ -12,7 +13,7 @@ import json
 import re
 import sys
 
-PATTERN = re.compile(r"(fit|predict_proba)/(\w+)/(float|double)/(col|row)/n=(\d+),d=(\d+),k=(\d+)/threads=(\d)/")
+PATTERN = re.compile(r"(fit|predict_proba|predict)/(\w+)/(float|double)/(col|row)/n=(\d+),d=(\d+),k=(\d+)/threads=(\d)/")
 KERNEL = re.compile(r"kernel/(\w+)/(float|double)/(col|row)/(n=\d+,d=\d+,k=\d+)/")
 HUGE = re.compile(r"huge_pages/((\w+)/(?:(\w+)/)?(float|double)/(col|row)/(n=\d+,d=\d+,k=\d+)/.*)")
 
@@ -56,6 +57,18 @@ def main():
                 cell("fit", "x_read_once", "%.2f"), cell("fit", "vs_textbook", "%.1fx"),
                 cell("predict_proba", "real_time", "%.1f"), cell("predict_proba", "x_read_once", "%.2f"),
                 cell("predict_proba", "moved_once", "%.2f"), cell("predict_proba", "vs_textbook", "%.1fx")))
+
+    labels = sorted(key for key in rows if "predict" in rows[key])
+    if labels:
+        print("\npredict (the labels), one thread\n")
+        print("| shape | kind | scalar | layout | predict ms | predict / read-once | predict_proba ms |")
+        print("|---|---|---|---|---|---|---|")
+        for key in labels:
+            r = rows[key]
+            p = r.get("predict_proba")
+            print("| (%d, %d, %d) | %s | %s | %s | %.1f | %.2f | %s |" % (
+                key[0], key[1], key[2], key[3], key[4], key[5], r["predict"]["real_time"],
+                r["predict"]["x_read_once"], "%.1f" % p["real_time"] if p else "-"))
 
     two = sorted(key for key in rows if key[6] == 2 and key[:6] + (1,) in rows)
     if two:
