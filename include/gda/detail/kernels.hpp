@@ -922,10 +922,12 @@ Packet load_double(const Scalar* x) {
   }
 }
 
-/// Whether the passes over Scalar rows subtract and add as multiply-adds by 1, exact all the same: float's
-/// widening to double runs on the pipes of additions, which the multiply-adds leave free. On Zen 4, widening,
-/// centring and adding 4 packets from L1 took 6.5 time-stamp ticks this way and 8.5 the other, and float fits at
-/// (1e6, 64, 10) took 0.94-0.98 of the time (both orders of X, side by side). For double no clear difference.
+/// Whether the passes over Scalar rows move work onto the multiply-add pipes: float's widening to double runs on
+/// the pipes of additions, so the first pass sums, and the second centres, as multiply-adds by 1 (exact all the
+/// same), which leaves each pass's two kinds of pipe about evenly loaded. Side by side, float fits at (1e6, 64, 10)
+/// took 0.94-0.98 of the time with every subtraction and sum of both passes moved, and 0.97-0.99 of that with only
+/// the first pass's sums and the second's centring (both orders of X, the same statistics bit for bit). For double
+/// no clear difference.
 template <typename Scalar>
 inline constexpr bool on_fma = !std::is_same_v<Scalar, double>;
 
@@ -942,7 +944,7 @@ void class_pass_chunk(const ClassRows<Scalar>& g, Eigen::Index k, Eigen::Index j
   for (int p = 0; p < NP; ++p) {
     acc[p] = ei::pset1<Packet>(0.0);
     c[p] = ei::ploadu<Packet>(g.c + k * g.d + j0 + p * L);
-    if constexpr (on_fma<Scalar>) c[p] = ei::pnegate(c[p]);
+    if constexpr (on_fma<Scalar> && square) c[p] = ei::pnegate(c[p]);
   }
   // A local copy, so that the request state stays in registers: through the reference it was stored and
   // reloaded on every row, as it may alias g. Row-major float fit took 0.89 of the time, (1e6, 16, 100) 0.90.
@@ -953,8 +955,8 @@ void class_pass_chunk(const ClassRows<Scalar>& g, Eigen::Index k, Eigen::Index j
     const Scalar* x = g.x + i * g.ld + (j0 - g.col0);
     const Packet w = ei::pset1<Packet>(weighted ? g.wt[i] : 1.0);
     for (int p = 0; p < NP; ++p) {
-      const Packet t = on_fma<Scalar> ? ei::pmadd(load_double<Packet>(x + p * L), one, c[p])
-                                      : ei::psub(load_double<Packet>(x + p * L), c[p]);
+      const Packet t = on_fma<Scalar> && square ? ei::pmadd(load_double<Packet>(x + p * L), one, c[p])
+                                                : ei::psub(load_double<Packet>(x + p * L), c[p]);
       if constexpr (square)
         acc[p] = ei::pmadd(weighted ? ei::pmul(w, t) : t, t, acc[p]);
       else
