@@ -955,12 +955,14 @@ void class_pass_chunk(const ClassRows<Scalar>& g, Eigen::Index k, Eigen::Index j
     const Scalar* x = g.x + i * g.ld + (j0 - g.col0);
     const Packet w = ei::pset1<Packet>(weighted ? g.wt[i] : 1.0);
     for (int p = 0; p < NP; ++p) {
-      const Packet t = on_fma<Scalar> && square ? ei::pmadd(load_double<Packet>(x + p * L), one, c[p])
-                                                : ei::psub(load_double<Packet>(x + p * L), c[p]);
-      if constexpr (square)
+      const Packet v = load_double<Packet>(x + p * L);
+      if constexpr (square) {
+        const Packet t = on_fma<Scalar> ? ei::pmadd(v, one, c[p]) : ei::psub(v, c[p]);  // c[p] negated for on_fma
         acc[p] = ei::pmadd(weighted ? ei::pmul(w, t) : t, t, acc[p]);
-      else
+      } else {
+        const Packet t = ei::psub(v, c[p]);
         acc[p] = weighted ? ei::pmadd(w, t, acc[p]) : on_fma<Scalar> ? ei::pmadd(t, one, acc[p]) : ei::padd(acc[p], t);
+      }
     }
     local.request(share);
   }
